@@ -1,0 +1,240 @@
+"""Shared helpers for zip-based documents (OOXML, ODF) and their XML: bounded reads and safe, fast parsing.
+
+``open_zip`` counts entries from the end-of-central-directory record *before* ``zipfile`` lists them (100k
+entries cost 0.55 s just to list); ``read_member`` inflates one member 64 KiB at a time through
+``Budget.charge`` with the per-entry size and ratio limits of design §5.3. ``collect_text`` drives pyexpat
+directly (4-10x faster than building trees) and joins runs of one paragraph with ``""`` — so a number split
+over runs stays whole — ends paragraphs with ``"\\n"``, table cells with ``"\\t"`` and rows with ``"\\n"`` so a
+column header stays on the line above its values.
+
+Security: every byte here is hostile. Entity declarations and external entities are rejected (the
+defusedxml rules: ``XmlRejected``, reported as ``corrupt``); the parser never fetches anything; members are
+read through the counter, never with a bare ``read()``; an encrypted member raises ``MemberEncrypted``.
+"""
+
+from __future__ import annotations
+
+import io
+import struct
+import xml.parsers.expat
+import zipfile
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
+from typing import IO
+from xml.etree.ElementTree import Element
+
+from defusedxml.ElementTree import iterparse as _defused_iterparse
+
+from gateway.extract.base import Budget, LimitExceeded, Limits
+from gateway.model import Reason
+
+CHUNK = 65536
+_EOCD = b"PK\x05\x06"
+_EOCD64_LOCATOR = b"PK\x06\x07"
+
+
+class MemberEncrypted(Exception):
+    """A zip member is encrypted (traditional PKWARE flag or AES, method 99)."""
+
+
+class XmlRejected(Exception):
+    """The XML declares entities or references external ones (billion laughs, XXE)."""
+
+
+def entry_count(data: bytes) -> int:
+    """Entries declared by the end-of-central-directory record (ZIP64 aware); -1 if there is none."""
+    tail = data[-(65535 + 22) :]
+    pos = tail.rfind(_EOCD)
+    if pos < 0 or len(tail) < pos + 22:
+        return -1
+    (count,) = struct.unpack_from("<H", tail, pos + 10)
+    if count == 0xFFFF:
+        loc = tail.rfind(_EOCD64_LOCATOR, 0, pos)
+        if loc >= 0 and len(tail) >= loc + 20:
+            (off,) = struct.unpack_from("<Q", tail, loc + 8)
+            if off + 40 <= len(data) and data[off : off + 4] == b"PK\x06\x06":
+                (count,) = struct.unpack_from("<Q", data, off + 32)
+    return int(count)
+
+
+def open_zip(data: bytes, limits: Limits) -> zipfile.ZipFile:
+    """Open ``data`` as a zip after checking its entry count; raises ``BadZipFile`` or ``LimitExceeded``."""
+    count = entry_count(data)
+    if count < 0:
+        raise zipfile.BadZipFile("no end of central directory")
+    if count > limits.max_entries:
+        raise LimitExceeded(Reason.OVER_LIMIT, f"max_entries={limits.max_entries}")
+    return zipfile.ZipFile(io.BytesIO(data))
+
+
+def is_encrypted(info: zipfile.ZipInfo) -> bool:
+    """PKWARE encryption flag or WinZip AES (compression method 99)."""
+    return bool(info.flag_bits & 1) or info.compress_type == 99
+
+
+def read_member(zf: zipfile.ZipFile, info: zipfile.ZipInfo, budget: Budget, limits: Limits | None = None) -> bytes:
+    """Inflate one member through the budget; enforce ``max_entry_bytes`` and the compression ratio."""
+    limits = limits or budget.limits
+    if is_encrypted(info):
+        raise MemberEncrypted(info.filename)
+    if info.file_size > limits.max_entry_bytes:
+        raise LimitExceeded(Reason.OVER_LIMIT, f"max_entry_bytes={limits.max_entry_bytes}")
+    out = bytearray()
+    packed = max(info.compress_size, 1)
+    with zf.open(info) as fh:
+        while True:
+            block = fh.read(CHUNK)
+            if not block:
+                break
+            budget.charge(len(block))
+            out += block
+            if len(out) > limits.max_entry_bytes:
+                raise LimitExceeded(Reason.OVER_LIMIT, f"max_entry_bytes={limits.max_entry_bytes}")
+            if len(out) > limits.ratio_floor and len(out) / packed > limits.max_ratio:
+                raise LimitExceeded(Reason.OVER_LIMIT, f"max_ratio={limits.max_ratio}")
+    return bytes(out)
+
+
+def _reject(*_args: object) -> None:
+    raise XmlRejected("entity declaration")
+
+
+def _new_parser() -> xml.parsers.expat.XMLParserType:
+    parser = xml.parsers.expat.ParserCreate(namespace_separator=" ")
+    parser.EntityDeclHandler = _reject
+    parser.UnparsedEntityDeclHandler = _reject
+    parser.ExternalEntityRefHandler = _reject  # type: ignore[assignment]
+    parser.SetParamEntityParsing(xml.parsers.expat.XML_PARAM_ENTITY_PARSING_NEVER)
+    parser.buffer_text = True
+    return parser
+
+
+def iterparse(data: bytes) -> Iterator[Element]:
+    """Completed elements of a small XML part (properties, manifests); entity declarations rejected."""
+    source: IO[bytes] = io.BytesIO(data)
+    try:
+        for _event, elem in _defused_iterparse(source, events=("end",), forbid_dtd=False):
+            yield elem
+    except (ValueError, SyntaxError) as exc:  # defusedxml's EntitiesForbidden is a ValueError
+        if "Entit" in type(exc).__name__ or "entit" in str(exc).lower():
+            raise XmlRejected(str(exc)) from None
+        raise
+
+
+def local(tag: str) -> str:
+    """``{uri}name`` or ``uri name`` -> ``name``."""
+    return tag.rsplit("}", 1)[-1].rsplit(" ", 1)[-1]
+
+
+@dataclass(frozen=True, slots=True)
+class Spec:
+    """How one XML vocabulary maps to text structure (local names; namespaces differ in Strict OOXML)."""
+
+    text: frozenset[str]  # character data inside these elements is kept
+    paragraph: frozenset[str]
+    cell: frozenset[str] = frozenset()
+    row: frozenset[str] = frozenset()
+    skip: frozenset[str] = frozenset()  # nothing inside is kept (duplicated fallbacks, note citations)
+    emit: Mapping[str, str] = field(default_factory=dict)  # element -> literal text (tab, line break)
+
+
+class _Collector:
+    """Stack of open paragraphs/cells/rows; nested paragraphs (text boxes, notes) are emitted after their host."""
+
+    def __init__(self, spec: Spec, max_chars: int) -> None:
+        self.spec = spec
+        self.max_chars = max_chars
+        self.out: list[str] = []
+        self.side: list[str] = []
+        self.stack: list[tuple[str, list[str]]] = []
+        self.text_depth = 0
+        self.skip_depth = 0
+        self.size = 0
+
+    def _put(self, s: str) -> None:
+        if not s:
+            return
+        self.size += len(s)
+        if self.size > self.max_chars:
+            raise LimitExceeded(Reason.OVER_LIMIT, f"max_chars={self.max_chars}")
+        (self.stack[-1][1] if self.stack else self.out).append(s)
+
+    def start(self, tag: str, attrs: dict[str, str]) -> None:
+        name = local(tag)
+        spec = self.spec
+        if self.skip_depth or name in spec.skip:
+            self.skip_depth += 1
+            return
+        if name in spec.paragraph:
+            self.stack.append(("p", []))
+        elif name in spec.cell:
+            self.stack.append(("c", []))
+        elif name in spec.row:
+            self.stack.append(("r", []))
+        if name in spec.text:
+            self.text_depth += 1
+        lit = spec.emit.get(name)
+        if lit is not None:
+            self._put(lit)
+
+    def end(self, tag: str) -> None:
+        name = local(tag)
+        spec = self.spec
+        if self.skip_depth:
+            self.skip_depth -= 1
+            return
+        if name in spec.text:
+            self.text_depth -= 1
+        kind = "p" if name in spec.paragraph else "c" if name in spec.cell else "r" if name in spec.row else ""
+        if not kind or not self.stack or self.stack[-1][0] != kind:
+            return
+        _, buf = self.stack.pop()
+        s = "".join(buf)
+        parent = self.stack[-1][0] if self.stack else ""
+        if kind == "p":
+            if parent == "p":  # a text box or note inside a paragraph: keep the host's runs together
+                self.side.append(s + "\n")
+            elif parent == "c":
+                self.stack[-1][1].append(s + " ")
+            elif s:
+                (self.stack[-1][1] if self.stack else self.out).append(s + "\n")
+        elif kind == "c":
+            (self.stack[-1][1] if self.stack else self.out).append(" ".join(s.split()) + "\t")
+        else:
+            (self.stack[-1][1] if self.stack else self.out).append(s.rstrip("\t") + "\n")
+        if not self.stack and self.side:
+            self.out.extend(self.side)
+            self.side.clear()
+
+    def chars(self, data: str) -> None:
+        if self.text_depth > 0 and not self.skip_depth:
+            self._put(data)
+
+    def result(self) -> str:
+        while self.stack:  # unclosed (truncated) document: keep what was read
+            _, buf = self.stack.pop()
+            self.out.append("".join(buf) + "\n")
+        self.out.extend(self.side)
+        return "".join(self.out)
+
+
+def collect_text(data: bytes, spec: Spec, max_chars: int = 20_000_000, budget: Budget | None = None) -> str:
+    """Text of one XML part structured by ``spec``; raises ``XmlRejected``, ``ExpatError``, ``LimitExceeded``."""
+    col = _Collector(spec, max_chars)
+    parser = _new_parser()
+    parser.StartElementHandler = col.start
+    parser.EndElementHandler = col.end
+    parser.CharacterDataHandler = col.chars
+    view = memoryview(data)
+    step = 1 << 20
+    for off in range(0, len(data), step):
+        parser.Parse(bytes(view[off : off + step]), False)
+        if budget is not None:
+            budget.check_time()
+    parser.Parse(b"", True)
+    return col.result()
+
+
+def element_text(elem: Element) -> str:
+    """All character data below ``elem`` joined with ``""``."""
+    return "".join(elem.itertext())

@@ -1,0 +1,88 @@
+"""The immutable policy: ordered rules, each a condition and an action (design §7.1).
+
+This is the minimal engine the detection issue needs (the policy issue extends the condition set); a
+``Policy`` is built once per load and swapped whole on reload, so in-flight messages keep theirs.
+
+Security: conditions look only at scopes, categories, sender and unscannable reasons — never at content.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from fnmatch import fnmatchcase
+from typing import TYPE_CHECKING, Any
+
+from gateway.extract.base import Limits
+from gateway.model import Action, Category, Message, Mode, Reason, Recipient, ScanResult, Scope, Verdict
+
+if TYPE_CHECKING:
+    from gateway.scan import ScanSettings
+
+
+@dataclass(frozen=True, slots=True)
+class Condition:
+    """``when:`` of a rule; an empty condition matches everything."""
+
+    recipients: frozenset[Scope] = frozenset()
+    categories: frozenset[Category] = frozenset()
+    unscannable: frozenset[Reason] | None = None  # None: not a condition; empty set: any reason
+    senders: tuple[str, ...] = ()
+    recipient_domains: tuple[str, ...] = ()
+
+    def matches(self, sender: str, rcpt: Recipient, result: ScanResult) -> bool:
+        """Does this condition hold for one recipient of a scanned message?"""
+        if self.recipients and not self._scope_ok(rcpt.scope):
+            return False
+        if self.recipient_domains and not any(fnmatchcase(rcpt.domain, d) for d in self.recipient_domains):
+            return False
+        if self.senders and not any(fnmatchcase(sender.lower(), s.lower()) for s in self.senders):
+            return False
+        if self.categories and not self.categories & {f.category for f in result.findings}:
+            return False
+        if self.unscannable is not None:
+            reasons = {u.reason for u in result.unscannable}
+            if not reasons or (self.unscannable and not self.unscannable & reasons):
+                return False
+        return True
+
+    def _scope_ok(self, scope: Scope) -> bool:
+        # `external` also matches partners (design §7.1)
+        return scope in self.recipients or (scope == Scope.PARTNER and Scope.EXTERNAL in self.recipients)
+
+
+@dataclass(frozen=True, slots=True)
+class Rule:
+    """One named rule; ids are stable (seen in `scan --json`, audit and metrics)."""
+
+    id: str
+    action: Action
+    when: Condition = field(default_factory=Condition)
+    description: str = ""
+    mode: Mode | None = None
+    reply: str | None = None
+    notify: frozenset[str] = frozenset()
+
+
+@dataclass(frozen=True, slots=True)
+class Policy:
+    """A validated, merged policy."""
+
+    rules: tuple[Rule, ...]
+    mode: Mode = Mode.ENFORCE
+    report_threshold: float = 0.7
+    detectors: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
+    source: str = ""
+
+    def evaluate(self, msg: Message, result: ScanResult) -> Verdict:
+        """One decision per recipient (see ``gateway.policy.evaluate``)."""
+        from gateway.policy.evaluate import evaluate
+
+        return evaluate(self, msg, result)
+
+    def scan_settings(self, limits: Limits | None = None) -> ScanSettings:
+        """What a scan needs from this policy: threshold and detector switches."""
+        from gateway.scan import ScanSettings
+
+        return ScanSettings(limits=limits or Limits(), report_threshold=self.report_threshold,
+                            detectors=self.detectors)
