@@ -4,12 +4,12 @@
 entries cost 0.55 s just to list); ``read_member`` inflates one member 64 KiB at a time through
 ``Budget.charge`` with the per-entry size and ratio limits of design §5.3. ``collect_text`` drives pyexpat
 directly (4-10x faster than building trees) and joins runs of one paragraph with ``""`` — so a number split
-over runs stays whole — ends paragraphs with ``"\\n"``, table cells with ``"\\t"`` and rows with ``"\\n"`` so a
-column header stays on the line above its values.
+over runs stays whole — ends paragraphs with ``"\\n"``, table cells with ``"\\t"`` and rows with ``"\\n"``
+so a column header stays on the line above its values.
 
 Security: every byte here is hostile. Entity declarations and external entities are rejected (the
-defusedxml rules: ``XmlRejected``, reported as ``corrupt``); the parser never fetches anything; members are
-read through the counter, never with a bare ``read()``; an encrypted member raises ``MemberEncrypted``.
+defusedxml rules: ``XmlRejectedError``, reported as ``corrupt``); the parser never fetches anything; members
+are read through the counter, not with a bare ``read()``; encrypted members raise ``MemberEncryptedError``.
 """
 
 from __future__ import annotations
@@ -18,6 +18,7 @@ import io
 import struct
 import xml.parsers.expat
 import zipfile
+import zlib
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import IO
@@ -26,18 +27,18 @@ from xml.etree.ElementTree import Element
 from defusedxml.ElementTree import iterparse as _defused_iterparse
 
 from gateway.extract.base import Budget, LimitExceeded, Limits
-from gateway.model import Reason
+from gateway.model import Location, Reason, Unscannable
 
 CHUNK = 65536
 _EOCD = b"PK\x05\x06"
 _EOCD64_LOCATOR = b"PK\x06\x07"
 
 
-class MemberEncrypted(Exception):
+class MemberEncryptedError(Exception):
     """A zip member is encrypted (traditional PKWARE flag or AES, method 99)."""
 
 
-class XmlRejected(Exception):
+class XmlRejectedError(Exception):
     """The XML declares entities or references external ones (billion laughs, XXE)."""
 
 
@@ -72,11 +73,13 @@ def is_encrypted(info: zipfile.ZipInfo) -> bool:
     return bool(info.flag_bits & 1) or info.compress_type == 99
 
 
-def read_member(zf: zipfile.ZipFile, info: zipfile.ZipInfo, budget: Budget, limits: Limits | None = None) -> bytes:
+def read_member(
+    zf: zipfile.ZipFile, info: zipfile.ZipInfo, budget: Budget, limits: Limits | None = None
+) -> bytes:
     """Inflate one member through the budget; enforce ``max_entry_bytes`` and the compression ratio."""
     limits = limits or budget.limits
     if is_encrypted(info):
-        raise MemberEncrypted(info.filename)
+        raise MemberEncryptedError(info.filename)
     if info.file_size > limits.max_entry_bytes:
         raise LimitExceeded(Reason.OVER_LIMIT, f"max_entry_bytes={limits.max_entry_bytes}")
     out = bytearray()
@@ -96,7 +99,7 @@ def read_member(zf: zipfile.ZipFile, info: zipfile.ZipInfo, budget: Budget, limi
 
 
 def _reject(*_args: object) -> None:
-    raise XmlRejected("entity declaration")
+    raise XmlRejectedError("entity declaration")
 
 
 def _new_parser() -> xml.parsers.expat.XMLParserType:
@@ -117,7 +120,7 @@ def iterparse(data: bytes) -> Iterator[Element]:
             yield elem
     except (ValueError, SyntaxError) as exc:  # defusedxml's EntitiesForbidden is a ValueError
         if "Entit" in type(exc).__name__ or "entit" in str(exc).lower():
-            raise XmlRejected(str(exc)) from None
+            raise XmlRejectedError(str(exc)) from None
         raise
 
 
@@ -139,7 +142,7 @@ class Spec:
 
 
 class _Collector:
-    """Stack of open paragraphs/cells/rows; nested paragraphs (text boxes, notes) are emitted after their host."""
+    """Open paragraphs/cells/rows; nested paragraphs (text boxes, notes) are emitted after their host."""
 
     def __init__(self, spec: Spec, max_chars: int) -> None:
         self.spec = spec
@@ -185,7 +188,8 @@ class _Collector:
             return
         if name in spec.text:
             self.text_depth -= 1
-        kind = "p" if name in spec.paragraph else "c" if name in spec.cell else "r" if name in spec.row else ""
+        kind = "p" if name in spec.paragraph else "c" if name in spec.cell else ""
+        kind = kind or ("r" if name in spec.row else "")
         if not kind or not self.stack or self.stack[-1][0] != kind:
             return
         _, buf = self.stack.pop()
@@ -219,7 +223,7 @@ class _Collector:
 
 
 def collect_text(data: bytes, spec: Spec, max_chars: int = 20_000_000, budget: Budget | None = None) -> str:
-    """Text of one XML part structured by ``spec``; raises ``XmlRejected``, ``ExpatError``, ``LimitExceeded``."""
+    """Text of one XML part laid out by ``spec``; raises ``XmlRejectedError``, ``ExpatError``, limits."""
     col = _Collector(spec, max_chars)
     parser = _new_parser()
     parser.StartElementHandler = col.start
@@ -238,3 +242,35 @@ def collect_text(data: bytes, spec: Spec, max_chars: int = 20_000_000, budget: B
 def element_text(elem: Element) -> str:
     """All character data below ``elem`` joined with ``""``."""
     return "".join(elem.itertext())
+
+
+def open_part(data: bytes, location: Location, budget: Budget) -> zipfile.ZipFile | Unscannable:
+    """The document's zip, or why it cannot be read (truncated zip-based files are ``corrupt``, not clean)."""
+    try:
+        return open_zip(data, budget.limits)
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, EOFError, ValueError, struct.error):
+        return Unscannable(location, Reason.CORRUPT, "zip")
+
+
+def read_or_unscannable(
+    zf: zipfile.ZipFile, info: zipfile.ZipInfo, location: Location, budget: Budget
+) -> bytes | Unscannable:
+    """One member's bytes, or ``encrypted``/``corrupt`` for it; limits still raise ``LimitExceeded``."""
+    try:
+        return read_member(zf, info, budget)
+    except MemberEncryptedError:
+        return Unscannable(location, Reason.ENCRYPTED, "zip member")
+    except (zipfile.BadZipFile, zlib.error, OSError, EOFError, NotImplementedError, ValueError):
+        return Unscannable(location, Reason.CORRUPT, "zip member")
+
+
+def text_or_unscannable(
+    data: bytes, spec: Spec, location: Location, budget: Budget
+) -> str | Unscannable:
+    """``collect_text`` with malformed or entity-declaring XML reported as ``corrupt``."""
+    try:
+        return collect_text(data, spec, budget.limits.max_chars, budget)
+    except XmlRejectedError:
+        return Unscannable(location, Reason.CORRUPT, "xml entity declaration")
+    except (xml.parsers.expat.ExpatError, ValueError):
+        return Unscannable(location, Reason.CORRUPT, "xml")
