@@ -18,7 +18,7 @@ import datetime as dt
 import io
 import re
 import zipfile
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 
 import python_calamine
 
@@ -52,7 +52,7 @@ def cell_text(value: object) -> str:
     return str(value)
 
 
-def _rows_text(name: str, rows: Iterable[list[object]], budget: Budget, room: int) -> str:
+def _rows_text(name: str, rows: Iterable[Sequence[object]], budget: Budget, room: int) -> str:
     lines = [name]
     size = len(name)
     for n, row in enumerate(rows):
