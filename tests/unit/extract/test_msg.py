@@ -141,7 +141,9 @@ def msg_streams(subject: str, body: str | None = None, prefix: str = "", **extra
 
 
 def run(data: bytes, limits: Limits | None = None) -> list[TextChunk | Part | Unscannable]:
-    part = Part(Location(("attachment[1] mail.msg",)), "application/vnd.ms-outlook", "mail.msg", data, 1, "msg")
+    part = Part(
+        Location(("attachment[1] mail.msg",)), "application/vnd.ms-outlook", "mail.msg", data, 1, "msg"
+    )
     return list(extract_msg(part, Budget(limits or Limits())))
 
 
@@ -202,7 +204,9 @@ def test_nesting_beyond_the_message_depth_is_over_limit() -> None:
 def test_html_body_becomes_an_html_child_part() -> None:
     streams = msg_streams("HTML", None, **{"__substg1.0_10130102": b"<p>Sekretess 19121212-1212</p>"})
     parts = [i for i in run(build_cfb(streams)) if isinstance(i, Part)]
-    assert [(str(p.location), p.sniffed_type) for p in parts] == [("attachment[1] mail.msg > body.html", "html")]
+    assert [(str(p.location), p.sniffed_type) for p in parts] == [
+        ("attachment[1] mail.msg > body.html", "html")
+    ]
     assert b"Sekretess" in parts[0].data
 
 
@@ -218,7 +222,9 @@ def test_compressed_rtf_body_becomes_an_rtf_child_part() -> None:
 def test_corrupt_rtf_is_reported() -> None:
     streams = msg_streams("RTF", None, **{"__substg1.0_10090102": b"\x10\x00\x00\x00junkjunkjunkjunk"})
     bad = [i for i in run(build_cfb(streams)) if isinstance(i, Unscannable)]
-    assert [(b.reason, str(b.location)) for b in bad] == [(Reason.CORRUPT, "attachment[1] mail.msg > body.rtf")]
+    assert [(b.reason, str(b.location)) for b in bad] == [
+        (Reason.CORRUPT, "attachment[1] mail.msg > body.rtf")
+    ]
 
 
 def test_ansi_strings_are_decoded() -> None:
@@ -234,7 +240,9 @@ def test_smime_encrypted_message_is_encrypted() -> None:
     streams = msg_streams("Krypterat", None, **{"__substg1.0_001A001F": u("IPM.Note.SMIME")})
     streams.update(attach(0, "smime.p7m", b"0\x82opaque"))
     items = run(build_cfb(streams))
-    assert [(i.reason, i.detail) for i in items if isinstance(i, Unscannable)] == [(Reason.ENCRYPTED, "S/MIME")]
+    assert [(i.reason, i.detail) for i in items if isinstance(i, Unscannable)] == [
+        (Reason.ENCRYPTED, "S/MIME")
+    ]
     assert not [i for i in items if isinstance(i, Part)]
 
 
