@@ -1,0 +1,142 @@
+"""Helpers for one MIME part: raw headers, transfer decoding, file names, format=flowed.
+
+``email`` with ``policy.compat32`` keeps header values raw (8-bit bytes as surrogate escapes) and never
+decodes anything on access, which is what hostile mail needs; these helpers do the decoding with our own
+lenient rules (design §5.5) instead of ``get_payload(decode=True)``, which returns undecoded base64 when
+one character is wrong and loses bodies in unknown charsets.
+
+Security: everything here reads sender-controlled bytes; every function is total (no exception escapes
+for any input) and linear in its input.
+"""
+
+from __future__ import annotations
+
+import binascii
+import re
+from email.message import Message
+from email.utils import unquote
+
+from gateway.mime.charset import codec_for, decode_header_value, lenient_b64decode, robust_decode
+
+_FOLD = re.compile(r"\r?\n(?=[ \t])")
+
+
+def raw_header(part: Message, name: str) -> str | None:
+    """The first raw value of header ``name`` (unfolded), or ``None``; never a ``Header`` object."""
+    wanted = name.lower()
+    for key, value in part.raw_items():
+        if key.lower() == wanted:
+            return _FOLD.sub("", str(value))
+    return None
+
+
+def header_values(part: Message, names: dict[str, str]) -> list[tuple[str, str]]:
+    """(label, unfolded raw value) for every header whose lower-cased name is a key of ``names``."""
+    out = []
+    for key, value in part.raw_items():
+        label = names.get(key.lower().strip())
+        if label is not None:
+            out.append((label, _FOLD.sub("", str(value))))
+    return out
+
+
+def transfer_encoding(part: Message) -> str:
+    """The lower-cased first token of Content-Transfer-Encoding ('' when absent)."""
+    value = raw_header(part, "content-transfer-encoding") or ""
+    return value.strip().strip("\"'").split(";", 1)[0].strip().lower()
+
+
+def payload_bytes(part: Message) -> tuple[bytes, bool]:
+    """The transfer-decoded body of a leaf part and whether it was undecodable (``corrupt``)."""
+    payload = part.get_payload()
+    if not isinstance(payload, str):
+        return b"", False
+    raw = payload.encode("utf-8", "surrogateescape")
+    cte = transfer_encoding(part)
+    if cte == "base64":
+        data = lenient_b64decode(raw)
+        return data, not data and bool(raw.strip())
+    if cte == "quoted-printable":
+        try:
+            return binascii.a2b_qp(raw), False
+        except (ValueError, binascii.Error):
+            return raw, False
+    if cte in ("x-uuencode", "uuencode", "x-uue", "uue"):
+        decoded = part.get_payload(decode=True)
+        return (decoded, False) if isinstance(decoded, bytes) else (raw, False)
+    return raw, False
+
+
+def content_charset(part: Message) -> str | None:
+    """The declared charset, or ``None`` when absent or unreadable."""
+    try:
+        value = part.get_param("charset")
+    except Exception:  # noqa: BLE001 - hostile parameter syntax
+        return None
+    if isinstance(value, tuple):
+        value = value[2]
+    if not isinstance(value, str):
+        return None
+    value = unquote(value).strip()
+    return value if value.isascii() else None
+
+
+def filename(part: Message) -> str | None:
+    """The decoded file name: RFC 2231 (continuations, charsets), RFC 2047 (Outlook), raw 8-bit."""
+    for param, header in (("filename", "content-disposition"), ("name", "content-type")):
+        try:
+            value = part.get_param(param, None, header)
+        except Exception:  # noqa: BLE001 - hostile parameter syntax
+            continue
+        if value is None:
+            continue
+        if isinstance(value, tuple):
+            charset, _lang, text = value
+            data = str(text).encode("latin-1", "surrogateescape") if _latin(text) else str(text).encode()
+            name = robust_decode(data, charset if codec_for(charset) else None)[-1]
+        else:
+            name = decode_header_value(unquote(str(value)))
+        name = name.strip().replace("\x00", "")
+        if name:
+            return name
+    return None
+
+
+def _latin(text: object) -> bool:
+    return all(ord(c) < 256 or 0xDC80 <= ord(c) <= 0xDCFF for c in str(text))
+
+
+def is_flowed(part: Message) -> tuple[bool, bool]:
+    """(format=flowed, delsp=yes) of a text/plain part."""
+    try:
+        fmt = str(part.get_param("format") or "").lower()
+        delsp = str(part.get_param("delsp") or "").lower()
+    except Exception:  # noqa: BLE001 - hostile parameter syntax
+        return False, False
+    return fmt == "flowed", delsp == "yes"
+
+
+def unflow(text: str, delsp: bool) -> str:
+    """Undo RFC 3676 soft line breaks, so a number split at a flowed break is joined again."""
+    out: list[str] = []
+    buf = ""
+    depth_of_buf = -1
+    for line in text.splitlines():
+        depth = len(line) - len(line.lstrip(">"))
+        content = line[depth:]
+        if content.startswith(" "):
+            content = content[1:]  # space-stuffing (or the space after the quote marks)
+        if buf and depth != depth_of_buf:
+            out.append(">" * depth_of_buf + (" " if depth_of_buf else "") + buf)
+            buf = ""
+        soft = content.endswith(" ") and content != "-- "
+        if soft and delsp:
+            content = content[:-1]
+        buf += content
+        depth_of_buf = depth
+        if not soft:
+            out.append(">" * depth + (" " if depth else "") + buf)
+            buf = ""
+    if buf:
+        out.append(">" * depth_of_buf + (" " if depth_of_buf > 0 else "") + buf)
+    return "\n".join(out)
