@@ -135,25 +135,31 @@ def _body(msg: _Msg, where: Path, loc: Location, depth: int, budget: Budget) -> 
     if html is None:
         text = msg.text(where, "1013")
         html = text.encode("utf-8") if text else None
+    yield from body_part(loc, depth, budget, html, msg.raw(where, "10090102"))
+
+
+def body_part(
+    loc: Location, depth: int, budget: Budget, html: bytes | None, rtf: bytes | None
+) -> Iterator[Item]:
+    """An HTML body, else a compressed-RTF body, as a child part for the html/rtf extractors (also TNEF)."""
     if html:
         yield Part(loc.child("body.html"), "text/html", "body.html", html, depth + 1, sniffed_type="html")
         return
-    rtf = msg.raw(where, "10090102")
-    if rtf:
-        if len(rtf) > budget.limits.max_entry_bytes // 9:
-            yield Unscannable(
-                loc.child("body.rtf"), Reason.OVER_LIMIT, f"max_entry_bytes={budget.limits.max_entry_bytes}"
-            )
-            return
-        try:
-            import compressed_rtf
+    if not rtf:
+        return
+    where = loc.child("body.rtf")
+    if len(rtf) > budget.limits.max_entry_bytes // 9:
+        yield Unscannable(where, Reason.OVER_LIMIT, f"max_entry_bytes={budget.limits.max_entry_bytes}")
+        return
+    try:
+        import compressed_rtf
 
-            data = bytes(compressed_rtf.decompress(rtf))
-        except Exception:  # noqa: BLE001 - the decompressor raises plain exceptions on bad input
-            yield Unscannable(loc.child("body.rtf"), Reason.CORRUPT, "compressed RTF")
-            return
-        budget.charge(len(data))
-        yield Part(loc.child("body.rtf"), "application/rtf", "body.rtf", data, depth + 1, sniffed_type="rtf")
+        data = bytes(compressed_rtf.decompress(rtf))
+    except Exception:  # noqa: BLE001 - the decompressor raises plain exceptions on bad input
+        yield Unscannable(where, Reason.CORRUPT, "compressed RTF")
+        return
+    budget.charge(len(data))
+    yield Part(where, "application/rtf", "body.rtf", data, depth + 1, sniffed_type="rtf")
 
 
 def _attachment(
