@@ -83,8 +83,8 @@ def info(number: str, today: datetime.date | None = None, allow_interim: bool = 
     if m is None:
         if _SHAPE.fullmatch(n):
             raise InvalidComponent("The century or the serial is not possible.")
-        digits = sum(c.isdigit() for c in n)
-        raise InvalidLength() if digits not in (9, 10, 11, 12) else InvalidFormat()
+        bare = n.replace("-", "").replace("+", "")
+        raise InvalidLength() if bare.isascii() and bare.isdigit() else InvalidFormat()
     century, yymmdd, sep, tail = m.groups()
     return check(century, yymmdd, sep, tail, today or datetime.date.today(), allow_interim)
 
