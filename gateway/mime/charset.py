@@ -56,7 +56,7 @@ def codec_for(declared: str | None) -> str | None:
         info = codecs.lookup(name)
     except (LookupError, ValueError):
         return None
-    if not getattr(info, "_is_text_encoding", True) or info.name in _REFUSED:
+    if not getattr(info, "_is_text_encoding", True) or info.name.replace("-", "_") in _REFUSED:
         return None
     return info.name
 
