@@ -102,7 +102,7 @@ def _custom_text(data: bytes) -> str:
     return "\n".join(lines)
 
 
-def _labelinfo_text(data: bytes) -> str:
+def labelinfo_text(data: bytes) -> str:
     """One line per label in ``docMetadata/LabelInfo.xml``; removed labels are left out."""
     lines = []
     for elem in iterparse(data):
@@ -124,7 +124,7 @@ _META_PARTS: dict[str, Callable[[bytes], str]] = {
     "docprops/core.xml": lambda d: _props_text(d, _CORE_FIELDS),
     "docprops/app.xml": lambda d: _props_text(d, _APP_FIELDS),
     "docprops/custom.xml": _custom_text,
-    "docmetadata/labelinfo.xml": _labelinfo_text,
+    "docmetadata/labelinfo.xml": labelinfo_text,
 }
 
 
