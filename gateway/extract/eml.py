@@ -13,7 +13,6 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from gateway.extract.base import Budget, Item, LimitExceeded, extractor
-from gateway.mime.parse import parse_message
 from gateway.model import Part, Reason
 
 
@@ -22,4 +21,6 @@ def extract_eml(part: Part, budget: Budget) -> Iterator[Item]:
     """Recurse into an attached message unless it is nested too deep."""
     if part.depth > budget.limits.max_message_depth:
         raise LimitExceeded(Reason.OVER_LIMIT, f"max_message_depth={budget.limits.max_message_depth}")
+    from gateway.mime.parse import parse_message  # late: gateway.mime.parse imports this package
+
     yield from parse_message(part.data, part.location, part.depth, budget)

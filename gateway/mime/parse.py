@@ -273,6 +273,7 @@ def _body(part: Message, ctx: _Msg, ctype: str, data: bytes) -> Iterator[Item]:
         flowed, delsp = pl.is_flowed(part)
         if flowed:
             text = pl.unflow(text, delsp)
-    yield TextChunk(loc, "body", text)
+    if text.strip():
+        yield TextChunk(loc, "body", text)
     if _PGP in text:
         yield Unscannable(loc, Reason.ENCRYPTED, "pgp inline")

@@ -48,10 +48,13 @@ def transfer_encoding(part: Message) -> str:
 
 def payload_bytes(part: Message) -> tuple[bytes, bool]:
     """The transfer-decoded body of a leaf part and whether it was undecodable (``corrupt``)."""
-    payload = part.get_payload()
-    if not isinstance(payload, str):
+    payload = getattr(part, "_payload", None)  # get_payload() would decode 8-bit bytes lossily
+    if isinstance(payload, bytes):
+        raw = payload
+    elif isinstance(payload, str):
+        raw = payload.encode("utf-8", "surrogateescape")
+    else:
         return b"", False
-    raw = payload.encode("utf-8", "surrogateescape")
     cte = transfer_encoding(part)
     if cte == "base64":
         data = lenient_b64decode(raw)
@@ -84,8 +87,13 @@ def content_charset(part: Message) -> str | None:
 def filename(part: Message) -> str | None:
     """The decoded file name: RFC 2231 (continuations, charsets), RFC 2047 (Outlook), raw 8-bit."""
     for param, header in (("filename", "content-disposition"), ("name", "content-type")):
+        source = part
+        raw = raw_header(part, header)
+        if raw is not None and not raw.isascii():  # raw 8-bit bytes: email would replace them with U+FFFD
+            source = Message()
+            source[header] = decode_header_value(raw)
         try:
-            value = part.get_param(param, None, header)
+            value = source.get_param(param, None, header)
         except Exception:  # noqa: BLE001 - hostile parameter syntax
             continue
         if value is None:
