@@ -37,7 +37,7 @@ from typing import IO, Any
 
 from gateway.extract.base import Budget, Item, LimitExceeded, Limits, extractor
 from gateway.masking import safe_filename
-from gateway.model import Part, Reason, Unscannable
+from gateway.model import Part, Reason, TextChunk, Unscannable
 
 CHUNK = 65536
 _CD_SIG = b"PK\x01\x02"
@@ -105,13 +105,15 @@ def _child(part: Part, budget: Budget, depth: int, name: str, data: bytes, index
     return Part(location, "application/octet-stream", base, data, part.depth + 1)
 
 
-def _collect(chunks: Iterator[bytes], budget: Budget, packed: int) -> bytes:
-    """Join decompressed chunks within the per-entry size and ratio limits."""
+def _collect(chunks: Iterator[bytes], budget: Budget, packed: int, declared: int | None = None) -> bytes:
+    """Join decompressed chunks within the per-entry size and ratio limits (and the declared size)."""
     limits = budget.limits
     out: list[bytes] = []
     total = 0
     for chunk in chunks:
         total += len(chunk)
+        if declared is not None and total > declared:
+            raise ValueError("member larger than declared")  # lying size field: corrupt, stop now
         budget.charge(len(chunk))
         if total > limits.max_entry_bytes:
             raise _EntryLimitError(f"max_entry_bytes={limits.max_entry_bytes}")
@@ -162,12 +164,13 @@ def _zip(part: Part, budget: Budget, depth: int) -> Iterator[Item]:
     for index, info in enumerate(members, 1):
         budget.check_time()
         where = part.location.child(safe_member_path(info.filename) or f"member[{index}]")
+        yield TextChunk(where, "filename", info.filename)  # names leak too, even of encrypted members
         problem = _zip_precheck(info, limits)
         if problem is not None:
             yield Unscannable(where, *problem)
             continue
         try:
-            data = _collect(_zip_member(part.data, info), budget, info.compress_size)
+            data = _collect(_zip_member(part.data, info), budget, info.compress_size, info.file_size)
         except _EntryLimitError as exc:
             yield Unscannable(where, Reason.OVER_LIMIT, exc.detail)
             continue
@@ -323,6 +326,7 @@ def _tar(part: Part, budget: Budget, depth: int) -> Iterator[Item]:
                 if not member.isreg():
                     continue
                 where = part.location.child(safe_member_path(member.name) or f"member[{index}]")
+                yield TextChunk(where, "filename", member.name)
                 if member.size > limits.max_entry_bytes:
                     yield Unscannable(where, Reason.OVER_LIMIT, f"max_entry_bytes={limits.max_entry_bytes}")
                     continue
@@ -369,6 +373,7 @@ def _sevenzip(part: Part, budget: Budget, depth: int) -> Iterator[Item]:
             if entry.get("Folder") == "+" or "D" in entry.get("Attributes", "")[:1]:
                 continue
             where = part.location.child(safe_member_path(name) or f"member[{index}]")
+            yield TextChunk(where, "filename", name)
             size = int(entry.get("Size", "0") or 0)
             if entry.get("Encrypted") == "+":
                 yield Unscannable(where, Reason.ENCRYPTED, "7z")
