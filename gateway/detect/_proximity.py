@@ -1,0 +1,135 @@
+"""Proximity scoring shared by the health and special-category detectors (design §6.5, §6.7).
+
+A term only counts as personal data when it is near an identifiable person, so each strong (S) or medium (M)
+lexicon match is scored by what surrounds it:
+
+| evidence                                                        | S    | M    |
+|-----------------------------------------------------------------|------|------|
+| identity number within 300 chars, or in the same attachment      | 0.95 | 0.80 |
+| strong person marker (``eleven``, ``min son``, a full name)      | 0.85 | 0.60 |
+| ≥ 2 distinct S/M concepts within 300 chars + a person marker     | 0.75 | 0.75 |
+| weak marker only (``hon har``, generic ``om eleven``)            | 0.60 | 0.40 |
+| nothing                                                          | 0.50 | 0.40 |
+
+Each distinct weak (W) concept nearby adds 0.05 (at most 0.10) to a score of at least 0.60; W terms never
+make a hit on their own. Groups can be suppressed by other groups nearby (political opinion next to a public
+role such as ``gruppledare``: politicians acting in their office are not special-category data).
+
+Security: reads only windows of the chunk around candidate matches; hits carry entry names as samples
+(``läkarintyg*``) and rule names as evidence, never mail text.
+"""
+
+from __future__ import annotations
+
+import bisect
+from collections.abc import Mapping, Sequence
+
+from gateway.detect.base import DetectContext, Text
+from gateway.detect.lexicon import Match
+from gateway.detect.person import STRONG, Marker, find_marker
+from gateway.model import Category, Hit
+
+ID_WINDOW = 300
+CONCEPT_WINDOW = 300
+SUPPRESS_WINDOW = 100
+_BASE = {  # (weight, evidence) -> confidence
+    ("S", "id"): 0.95, ("S", "strong"): 0.85, ("S", "multi"): 0.75, ("S", "weak"): 0.6, ("S", "none"): 0.5,
+    ("M", "id"): 0.8, ("M", "strong"): 0.6, ("M", "multi"): 0.75, ("M", "weak"): 0.4, ("M", "none"): 0.4,
+}
+
+
+def _root(text: Text) -> str:
+    return text.location.path[0] if text.location.path else ""
+
+
+def _near(positions: Sequence[int], lo: int, hi: int) -> range:
+    return range(bisect.bisect_left(positions, lo), bisect.bisect_right(positions, hi))
+
+
+class _Scorer:
+    """Scores the matches of one chunk, computing person markers lazily and once per neighbourhood."""
+
+    def __init__(self, text: Text, ctx: DetectContext, matches: Sequence[Match]) -> None:
+        self.text = text
+        self.filename = text.origin == "filename"
+        self.same_attachment = _root(text) in ctx.message_id_locations
+        self.ids = sorted(s for s, _ in ctx.identifier_spans())
+        self.matches = sorted(matches, key=lambda m: m.start)
+        self.starts = [m.start for m in self.matches]
+        self._markers: dict[int, Marker | None] = {}
+
+    def marker(self, m: Match) -> Marker | None:
+        bucket = m.start // 64
+        if bucket not in self._markers:
+            self._markers[bucket] = find_marker(self.text.text, self.text.lower, (m.start, m.end),
+                                                filename=self.filename)
+        return self._markers[bucket]
+
+    def identifier(self, m: Match) -> str:
+        if self.same_attachment:
+            return "id:same-attachment"
+        if _near(self.ids, m.start - ID_WINDOW, m.end + ID_WINDOW):
+            return "id:same-chunk"
+        return ""
+
+    def neighbours(self, m: Match) -> tuple[set[str], set[str], set[str]]:
+        """Distinct S/M concepts, W concepts and groups within the concept window."""
+        strong: set[str] = set()
+        weak: set[str] = set()
+        groups: set[str] = set()
+        for i in _near(self.starts, m.start - CONCEPT_WINDOW, m.end + CONCEPT_WINDOW):
+            e = self.matches[i].entry
+            (weak if e.weight == "W" else strong).add(e.concept)
+            groups.add(e.group)
+        return strong, weak, groups
+
+    def score(self, m: Match) -> tuple[float, tuple[str, ...]]:
+        evidence = [f"lex:{m.entry.name}"]
+        ident = self.identifier(m)
+        strong, weak, _ = self.neighbours(m)
+        if ident:
+            kind = "id"
+            evidence.append(ident)
+        else:
+            marker = self.marker(m)
+            if marker is None:
+                kind = "none"
+            else:
+                evidence.append(marker.name)
+                kind = "strong" if marker.strength == STRONG else "weak"
+                if len(strong) >= 2 and kind != "strong":
+                    kind = "multi"
+                elif len(strong) >= 2 and m.entry.weight == "M":
+                    kind = "multi"
+        conf = _BASE[(m.entry.weight, kind)]
+        if conf >= 0.6 and weak:
+            conf = min(0.95, conf + 0.05 * min(2, len(weak)))
+            evidence.append("lex:weak-terms")
+        return round(conf, 2), tuple(evidence)
+
+    def suppressed(self, m: Match, suppress: Mapping[str, str]) -> bool:
+        by = suppress.get(m.entry.group)
+        if by is None:
+            return False
+        lo, hi = m.start - SUPPRESS_WINDOW, m.end + SUPPRESS_WINDOW
+        return any(self.matches[i].entry.group == by for i in _near(self.starts, lo, hi))
+
+
+def score_matches(detector: str, category: Category, text: Text, ctx: DetectContext,
+                  matches: Sequence[Match], suppress: Mapping[str, str] | None = None) -> list[Hit]:
+    """One ``Hit`` per S/M match, scored by proximity to a person (W matches only raise)."""
+    if not any(m.entry.weight in ("S", "M") for m in matches):
+        return []
+    scorer = _Scorer(text, ctx, matches)
+    hits: list[Hit] = []
+    best: dict[str, float] = {}
+    for m in scorer.matches:
+        if m.entry.weight not in ("S", "M") or (suppress and scorer.suppressed(m, suppress)):
+            continue
+        if best.get(m.entry.concept, 0.0) >= 0.95:
+            continue  # this concept is already certain in the chunk; skip the work
+        conf, evidence = scorer.score(m)
+        best[m.entry.concept] = max(conf, best.get(m.entry.concept, 0.0))
+        hits.append(Hit(detector, category, (m.start, m.end), conf, kind=m.entry.concept,
+                        evidence=evidence, sample=m.entry.name))
+    return hits
