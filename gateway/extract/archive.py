@@ -105,12 +105,16 @@ def _child(part: Part, budget: Budget, depth: int, name: str, data: bytes, index
     return Part(location, "application/octet-stream", base, data, part.depth + 1)
 
 
-def _collect(chunks: Iterator[bytes], budget: Budget, packed: int, declared: int | None = None) -> bytes:
-    """Join decompressed chunks within the per-entry size and ratio limits (and the declared size)."""
+def _collect(chunks: Iterator[tuple[bytes, int]], budget: Budget, declared: int | None = None) -> bytes:
+    """Join decompressed chunks within the per-entry size and ratio limits (and the declared size).
+
+    ``chunks`` pairs each output chunk with the compressed bytes consumed so far: the ratio is output over
+    input actually read, so a bomb cannot emit ``max_ratio`` times its whole packed size first.
+    """
     limits = budget.limits
     out: list[bytes] = []
     total = 0
-    for chunk in chunks:
+    for chunk, packed in chunks:
         total += len(chunk)
         if declared is not None and total > declared:
             raise ValueError("member larger than declared")  # lying size field: corrupt, stop now
@@ -170,7 +174,7 @@ def _zip(part: Part, budget: Budget, depth: int) -> Iterator[Item]:
             yield Unscannable(where, *problem)
             continue
         try:
-            data = _collect(_zip_member(part.data, info), budget, info.compress_size, info.file_size)
+            data = _collect(_zip_member(part.data, info), budget, info.file_size)
         except _EntryLimitError as exc:
             yield Unscannable(where, Reason.OVER_LIMIT, exc.detail)
             continue
@@ -198,7 +202,7 @@ def _zip_precheck(info: zipfile.ZipInfo, limits: Limits) -> tuple[Reason, str] |
     return None
 
 
-def _zip_member(data: bytes, info: zipfile.ZipInfo) -> Iterator[bytes]:
+def _zip_member(data: bytes, info: zipfile.ZipInfo) -> Iterator[tuple[bytes, int]]:
     """The member's raw bytes (from its local header) inflated in bounded chunks; lying sizes stop early."""
     off = info.header_offset
     if data[off : off + 4] != b"PK\x03\x04":
@@ -210,7 +214,8 @@ def _zip_member(data: bytes, info: zipfile.ZipInfo) -> Iterator[bytes]:
         raise EOFError("truncated member")
     if info.compress_type == 0:
         for i in range(0, len(raw), CHUNK):
-            yield bytes(raw[i : i + CHUNK])
+            chunk = bytes(raw[i : i + CHUNK])
+            yield chunk, i + len(chunk)
         return
     if info.compress_type == 14:
         if len(raw) < 4:
@@ -223,7 +228,7 @@ def _zip_member(data: bytes, info: zipfile.ZipInfo) -> Iterator[bytes]:
     yield from _inflate(zlib.decompressobj(-15) if info.compress_type == 8 else bz2.BZ2Decompressor(), raw)
 
 
-def _inflate(dec: Any, raw: memoryview) -> Iterator[bytes]:
+def _inflate(dec: Any, raw: memoryview) -> Iterator[tuple[bytes, int]]:
     """Drive a zlib/bz2/lzma decompressor with at most CHUNK bytes in and out per step."""
     pos = 0
     is_zlib = hasattr(dec, "unconsumed_tail")
@@ -236,7 +241,7 @@ def _inflate(dec: Any, raw: memoryview) -> Iterator[bytes]:
             data = tail
         out = dec.decompress(data, CHUNK)
         if out:
-            yield out
+            yield out, pos
         elif not data and pos >= len(raw):
             raise EOFError("truncated compressed data")
 
@@ -247,9 +252,9 @@ def _inflate(dec: Any, raw: memoryview) -> Iterator[bytes]:
 class _Meter(io.RawIOBase):
     """A read-only stream that charges every byte and stops at the attachment size and ratio limits."""
 
-    def __init__(self, raw: io.BufferedIOBase, budget: Budget, packed: int) -> None:
+    def __init__(self, raw: io.BufferedIOBase, budget: Budget, src: io.BytesIO) -> None:
         super().__init__()
-        self._raw, self._budget, self._packed, self.count = raw, budget, packed, 0
+        self._raw, self._budget, self._src, self.count = raw, budget, src, 0
 
     def readable(self) -> bool:
         return True
@@ -263,7 +268,7 @@ class _Meter(io.RawIOBase):
         limits = self._budget.limits
         if self.count > limits.max_attachment_bytes:
             raise LimitExceeded(Reason.OVER_LIMIT, f"max_attachment_bytes={limits.max_attachment_bytes}")
-        if self.count > limits.ratio_floor and self.count > limits.max_ratio * max(self._packed, 1):
+        if self.count > limits.ratio_floor and self.count > limits.max_ratio * max(self._src.tell(), 1):
             raise LimitExceeded(Reason.OVER_LIMIT, f"max_ratio={limits.max_ratio}")
         self._budget.check_time()
         return n
@@ -278,14 +283,16 @@ _SUFFIXES = {"gzip": (".gz", ".tgz"), "bzip2": (".bz2", ".tbz2", ".tbz"), "xz": 
 _STREAM_ERRORS = (OSError, EOFError, zlib.error, lzma.LZMAError, ValueError, tarfile.TarError, struct.error)
 
 
-def _open(part: Part) -> io.BufferedIOBase:
-    return _OPENERS[part.sniffed_type](io.BytesIO(part.data))
+def _open(part: Part) -> tuple[io.BufferedIOBase, io.BytesIO]:
+    """The decompressed stream and its source (whose position is the compressed bytes consumed)."""
+    src = io.BytesIO(part.data)
+    return _OPENERS[part.sniffed_type](src), src
 
 
 def _compressed(part: Part, budget: Budget, depth: int) -> Iterator[Item]:
     """A gzip/bzip2/xz file: a compressed tar is read as tar at this location, anything else is one child."""
     try:
-        head = _open(part).read(512)
+        head = _open(part)[0].read(512)
     except _STREAM_ERRORS:
         yield Unscannable(part.location, Reason.CORRUPT, part.sniffed_type)
         return
@@ -298,7 +305,7 @@ def _compressed(part: Part, budget: Budget, depth: int) -> Iterator[Item]:
             name = name[: -len(suffix)] + (".tar" if suffix.startswith(".t") else "")
             break
     try:
-        data = _collect(_chunks(_open(part)), budget, len(part.data))
+        data = _collect(_chunks(*_open(part)), budget)
     except _EntryLimitError as exc:
         yield Unscannable(part.location, Reason.OVER_LIMIT, exc.detail)
         return
@@ -308,15 +315,19 @@ def _compressed(part: Part, budget: Budget, depth: int) -> Iterator[Item]:
     yield _child(part, budget, depth, name or "content", data, 1)
 
 
-def _chunks(stream: io.BufferedIOBase) -> Iterator[bytes]:
+def _chunks(stream: io.BufferedIOBase, src: io.BytesIO) -> Iterator[tuple[bytes, int]]:
     while chunk := stream.read(CHUNK):
-        yield chunk
+        yield chunk, src.tell()
 
 
 def _tar(part: Part, budget: Budget, depth: int) -> Iterator[Item]:
     limits = budget.limits
-    raw: io.BufferedIOBase = io.BytesIO(part.data) if part.sniffed_type == "tar" else _open(part)
-    stream = io.BufferedReader(_Meter(raw, budget, len(part.data)), CHUNK)
+    if part.sniffed_type == "tar":
+        src = io.BytesIO(part.data)
+        raw: io.BufferedIOBase = src
+    else:
+        raw, src = _open(part)
+    stream = io.BufferedReader(_Meter(raw, budget, src), CHUNK)
     try:
         with tarfile.open(fileobj=stream, mode="r|") as tar:
             for index, member in enumerate(tar, 1):
@@ -354,10 +365,11 @@ def _sevenzip(part: Part, budget: Budget, depth: int) -> Iterator[Item]:
         with open(path, "wb") as fh:
             fh.write(part.data)
         base = [exe, "-p-dlp-gateway-", "-y", "-spd", "-bd"]
-        rc, out, err = run_bounded(
-            [base[0], "l", "-slt", *base[1:], "--", path], 2048 * limits.max_entries, budget
-        )
-        if rc is None:
+        try:
+            rc, out, err = run_bounded(
+                [base[0], "l", "-slt", *base[1:], "--", path], 2048 * limits.max_entries, budget
+            )
+        except _EntryLimitError:
             yield Unscannable(part.location, Reason.OVER_LIMIT, f"max_entries={limits.max_entries}")
             return
         if rc != 0:
@@ -381,12 +393,15 @@ def _sevenzip(part: Part, budget: Budget, depth: int) -> Iterator[Item]:
             if size > limits.max_entry_bytes:
                 yield Unscannable(where, Reason.OVER_LIMIT, f"max_entry_bytes={limits.max_entry_bytes}")
                 continue
-            rc, data, err = run_bounded(
-                [base[0], "x", "-so", *base[1:], "--", path, name], size, budget, packed=len(part.data)
-            )
-            if rc is None:
-                yield Unscannable(where, Reason.OVER_LIMIT, f"max_entry_bytes={limits.max_entry_bytes}")
-            elif rc != 0 or len(data) != size:
+            try:
+                args = [base[0], "x", "-so", *base[1:], "--", path, name]
+                rc, data, err = run_bounded(args, size, budget, packed=len(part.data))
+            except _EntryLimitError as exc:
+                declared = exc.detail == "declared"
+                detail = "7z member larger than declared" if declared else exc.detail
+                yield Unscannable(where, Reason.CORRUPT if declared else Reason.OVER_LIMIT, detail)
+                continue
+            if rc != 0 or len(data) != size:
                 bad = b"password" in err.lower()
                 yield Unscannable(where, Reason.ENCRYPTED if bad else Reason.CORRUPT, "7z member")
             else:
@@ -410,10 +425,8 @@ def parse_7z_listing(text: str) -> list[dict[str, str]]:
     return [e for e in entries if "Path" in e]
 
 
-def run_bounded(
-    args: list[str], limit: int, budget: Budget, packed: int = 0
-) -> tuple[int | None, bytes, bytes]:
-    """Run a tool with no stdin, counting its stdout; kill it at ``limit`` bytes (rc None) or the deadline.
+def run_bounded(args: list[str], limit: int, budget: Budget, packed: int = 0) -> tuple[int, bytes, bytes]:
+    """Run a tool with no stdin, counting its stdout; kill it past ``limit`` bytes or the deadline.
 
     With ``packed`` the output is charged to the budget and held to the ratio limit, like zip members.
     """
@@ -447,9 +460,9 @@ def run_bounded(
                         if packed:
                             budget.charge(len(chunk))
                             if total > limits.ratio_floor and total > limits.max_ratio * packed:
-                                return None, b"", b""
-                        if total > limit:
-                            return None, b"", b""
+                                raise _EntryLimitError(f"max_ratio={limits.max_ratio}")
+                        if total > max(limit, 0):
+                            raise _EntryLimitError("declared")  # more than the listing said: corrupt
                         out.append(chunk)
                     elif sum(map(len, err)) < CHUNK:
                         err.append(chunk)
