@@ -295,7 +295,10 @@ class Gateway:
     def _load_templates(self) -> None:
         from gateway.paths import bundled_policy_dir
 
-        self.actor.templates = load_templates(self.policy_dir)
+        templates = load_templates(bundled_policy_dir())  # operators may override some names only
+        if self.policy_dir.resolve() != bundled_policy_dir().resolve():
+            templates.update(load_templates(self.policy_dir))
+        self.actor.templates = templates
         tdir = self.policy_dir / "templates"
         if not tdir.is_dir():
             tdir = bundled_policy_dir() / "templates"
@@ -376,8 +379,11 @@ class Gateway:
             self._server.close()
         for conn in list(self.connections):
             if not conn.busy and conn.transport is not None:
-                conn._writer.write((SHUTTING_DOWN.render() + "\r\n").encode("ascii"))
-                conn.transport.close()
+                try:
+                    conn._writer.write((SHUTTING_DOWN.render() + "\r\n").encode("ascii"))
+                    conn.transport.close()
+                except (OSError, RuntimeError, AttributeError):
+                    continue  # the client went away meanwhile
         loop = asyncio.get_running_loop()
         until = loop.time() + self.cfg.shutdown_grace
         while (self.inflight or any(c.busy for c in self.connections)) and loop.time() < until:

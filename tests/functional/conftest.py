@@ -303,7 +303,8 @@ def lmtp_send(port: int, sender: str, rcpts: list[str], data: bytes, timeout: fl
         accepted += reply()[0] == 250
     s.sendall(b"DATA\r\n")
     assert reply()[0] == 354
-    s.sendall(data.replace(b"\r\n.", b"\r\n..") + b"\r\n.\r\n")
+    body = data.replace(b"\r\n.", b"\r\n..")
+    s.sendall(body + (b".\r\n" if body.endswith(b"\r\n") else b"\r\n.\r\n"))
     out = [reply() for _ in range(accepted)]
     s.sendall(b"QUIT\r\n")
     s.close()
