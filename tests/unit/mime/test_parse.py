@@ -326,3 +326,33 @@ def test_part_limit_raises_after_text_is_yielded() -> None:
             seen.append(item)
     assert exc.value.reason == Reason.OVER_LIMIT
     assert [i.text for i in seen if isinstance(i, TextChunk)] == ["del 0", "del 1", "del 2", "del 3"]
+
+
+def _make_examples() -> object:
+    import importlib.util
+    from pathlib import Path
+
+    path = Path(__file__).parents[3] / "examples" / "make_examples.py"
+    spec = importlib.util.spec_from_file_location("make_examples", path)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_examples_are_reproducible_and_parse_cleanly(tmp_path: object) -> None:
+    from pathlib import Path
+
+    module = _make_examples()
+    written = module.main(Path(str(tmp_path)))  # type: ignore[attr-defined]
+    assert len(written) >= 6
+    for path in written:
+        committed = Path(__file__).parents[3] / "examples" / path.name
+        assert committed.read_bytes() == path.read_bytes(), path.name
+        ex = extract_message(path.read_bytes())
+        assert ex.unscannable == [], path.name
+        assert any(c.origin == "body" for c in ex.chunks)
+    pupil = extract_message((Path(str(tmp_path)) / "04_pupil_health.eml").read_bytes())
+    assert {str(c.location) for c in pupil.chunks if "20000101-2384" in c.text} == {"body[text/plain]", "body[text/html]"}
+    flowed = extract_message((Path(str(tmp_path)) / "08_label_flowed.eml").read_bytes())
+    assert any("MSIP_Label_" in c.text and str(c.location) == "header[msip_labels]" for c in flowed.chunks)
