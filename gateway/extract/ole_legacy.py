@@ -27,6 +27,7 @@ from gateway.extract.base import Budget, Item, LimitExceeded, extractor
 from gateway.extract.ooxml import labelinfo_text
 from gateway.extract.xlsx import cell_text
 from gateway.extract.xmlsafe import XmlRejectedError
+from gateway.masking import safe_filename
 from gateway.model import Location, Part, Reason, TextChunk, Unscannable
 
 _WORD_CTRL = str.maketrans(
@@ -269,13 +270,18 @@ def _xls(data: bytes, location: Location, budget: Budget) -> Iterator[Item]:
         if kind != 0x00FC and sst_parts and not strings:
             strings = _sst(sst_parts, budget)
         last = kind
+    size = 0
     for index, rows in enumerate(cells):
         name = sheets[index] if index < len(sheets) else f"sheet {index + 1}"
         lines = [name]
         for row in sorted(rows):
             cols = rows[row]
-            lines.append("\t".join(cols.get(c, "") for c in range(min(cols), max(cols) + 1)))
-        yield from _text(location.child(name[:40]), "\n".join(lines) + "\n")
+            span = range(max(cols) + 1) if max(cols) < 256 else sorted(cols)  # keep columns aligned
+            lines.append("\t".join(cols.get(c, "") for c in span))
+            size += len(lines[-1]) + 1
+            if size > budget.limits.max_chars:
+                raise LimitExceeded(Reason.OVER_LIMIT, f"max_chars={budget.limits.max_chars}")
+        yield from _text(location.child(safe_filename(name) or "sheet"), "\n".join(lines) + "\n")
     if not cells and strings:
         yield from _text(location, "\n".join(strings))
 
