@@ -1,0 +1,323 @@
+"""Confidentiality markers: OSL/offentleglova references and marking phrases (design §6.6, ``confidential``).
+
+A message is stop-worthy when it is *marked* — "Sekretessbelagd handling", "Sekretess enligt 26 kap. 1 § OSL",
+"Unntatt offentlighet jf. offl. § 13", "eleven har skyddad identitet" — not when it talks *about* sekretess
+(a course on offentlighet och sekretess, a policy text, statute prose) or carries the usual disclaimer footer.
+So a phrase's class (see ``_marker_rules``) gives a base confidence, and its surroundings move it:
+
+* marking position — the subject line, a short label line ("SEKRETESSBELAGD", "Obs! Sekretess enligt ..."),
+  upper case — or a pointer at this document/person ("uppgifterna i mejlet", "vedlagte dokument", "eleven
+  har") raise it;
+* statute wording ("utan hinder av", "Lag (2019:835)", "denna lag", a §-dense document), course/policy/advice
+  wording ("utbildning i", "rutin för", "skicka inte ... med e-post") cap it at 0.5;
+* a disclaimer ("kan innehålla konfidentiell information", "may contain", ≥ 2 "if received in error" cues)
+  caps it at 0.2.
+
+OSL chapter references are kept only for the sekretess chapters (15–40) and name the chapter's concept in
+``evidence`` (21 health/sex life/protected identity, 22 folkbokföring, 23 school, 23:2 student health, 25
+health care, 26 social services, 39 personnel). ``Hit.sample`` is always the rule name (``OSL 26 kap.``,
+``sekretessbelagd``, ``unntatt offentlighet``), never surrounding text. In OCR text ``§`` may read as ``8``.
+
+Speed: one ``re`` pass over the original-case text with anchors on rare letters (``kretess``, ``yddad``,
+``OSL`` ...); phrase patterns then run only on lower-cased windows around the anchors.
+
+Security: input is hostile text; all patterns are linear and run on windows of a few hundred characters;
+nothing from the text is copied into a hit except its span.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+
+from gateway.detect import _marker_rules as r
+from gateway.detect.base import DetectContext, Text, detector
+from gateway.model import Category, Hit
+
+BASE = {"strong": 0.9, "person": 0.65, "medium": 0.6, "weak": 0.5, "label": 0.0}
+MARKED = {"strong": 0.95, "person": 0.9, "medium": 0.9, "weak": 0.75, "label": 0.85}
+POINTED = {"strong": 0.95, "person": 0.9, "medium": 0.85, "weak": 0.6, "label": 0.0}
+NO_PLAIN_LABEL = frozenset(
+    {
+        "tystnadsplikt",
+        "taushetsplikt",
+        "teieplikt",
+        "konfidentiell",
+        "hemlig",
+        "känsliga personuppgifter",
+        "kode 6/7",
+    }
+)
+CAP_NEGATIVE = 0.5
+CAP_DISCLAIMER = 0.2
+FAMILY_BEFORE, FAMILY_AFTER = 90, 110  # an OSL reference may start ~60 characters before "sekretesslagen"
+EXTRA_WINDOW = 200
+LABEL_HEADERS = frozenset({"header[msip_labels]", "header[sensitivity]", "header[x-titus-metadata-40]"})
+_SENTENCE_END = re.compile(r"[.!?]\s+(?=[A-ZÅÄÖÆØ])")
+
+
+@dataclass(slots=True)
+class _Cand:
+    """A phrase or reference match before scoring."""
+
+    rule: str
+    cls: str
+    start: int
+    end: int
+    evidence: list[str] = field(default_factory=list)
+    ref: bool = False  # an OSL/offl reference (upper case says nothing there)
+
+
+@detector
+class Markers:
+    """Confidentiality markings in Swedish and Norwegian text."""
+
+    id = "markers"
+    category = Category.CONFIDENTIAL
+    order = 50
+
+    def detect(self, text: Text, ctx: DetectContext) -> Iterable[Hit]:
+        """Yield one hit per marking found in ``text``."""
+        if _skip(text):
+            return []
+        anchors = [(m.start(), m.group().lower()) for m in r.PREFILTER.finditer(text.text)]
+        if not anchors:
+            return []
+        cands = _merge(list(_candidates(text, anchors)))
+        scorer = _Scorer(text, bool(ctx.identifier_spans()))
+        return [h for h in (scorer.hit(c) for c in cands) if h is not None]
+
+
+def _skip(text: Text) -> bool:
+    """Label headers and LabelInfo parts belong to ``labels``; scanning them twice adds noise only."""
+    last = text.location.path[-1].lower() if text.location.path else ""
+    return last in LABEL_HEADERS or last.endswith("labelinfo.xml")
+
+
+def _region(s: str, p: int, before: int, after: int) -> tuple[int, int]:
+    """``[start, end)`` around ``p``, widened to whitespace so no word is cut at an edge."""
+    start, end = max(0, p - before), min(len(s), p + after)
+    while start > 0 and not s[start - 1].isspace() and p - start < before + 30:
+        start -= 1
+    while end < len(s) and not s[end].isspace() and end - p < after + 30:
+        end += 1
+    return start, end
+
+
+def _lower(seg: str) -> str:
+    low = seg.lower()
+    if len(low) != len(seg):
+        low = "".join(c.lower() if len(c.lower()) == 1 else c for c in seg)
+    return low
+
+
+def _candidates(text: Text, anchors: list[tuple[int, str]]) -> Iterator[_Cand]:
+    s = text.text
+    families = r.FAMILY_PATTERNS_OCR if text.ocr else r.FAMILY_PATTERNS
+    last_extra = -1
+    for p, stem in anchors:
+        yield from _run(s, *_region(s, p, FAMILY_BEFORE, FAMILY_AFTER), *families[stem])
+        if p > last_extra:  # rules without an anchor of their own, once per stretch of text
+            ws, we = _region(s, p, EXTRA_WINDOW, EXTRA_WINDOW)
+            last_extra = we - EXTRA_WINDOW
+            yield from _run(s, ws, we, *families["extra"])
+
+
+def _run(
+    s: str, ws: int, we: int, pattern: re.Pattern[str], rules: dict[str, tuple[str, str, str]]
+) -> Iterator[_Cand]:
+    low = _lower(s[ws:we])
+    for m in pattern.finditer(low):
+        if m.start() > 0 and (low[m.start() - 1].isalnum() or low[m.start() - 1] == ":"):
+            continue  # inside a word or number
+        kind, name, cls = rules[m.lastgroup or ""]
+        if kind == "phrase":
+            cand = _phrase(name, cls, m, ws)
+        elif kind == "osl":
+            cand = _osl(m, name, ws)
+        else:
+            near = low[max(0, m.start() - 80) : m.end() + 80]
+            cand = (
+                _Cand(name, cls, ws + m.start(), ws + m.end(), ["kw:navet"])
+                if r.NAVET_KEYWORDS.search(near)
+                else None
+            )
+        if cand is not None:
+            yield cand
+
+
+def _phrase(name: str, cls: str, m: re.Match[str], off: int) -> _Cand | None:
+    if name == "offl. § 13":
+        par = int(m.group("offl"))
+        if not 13 <= par <= 26:  # offl. §§ 13-26 are the exemption grounds
+            return None
+        return _Cand(name, cls, off + m.start(), off + m.end(), [f"offl:{par}"], ref=True)
+    return _Cand(name, cls, off + m.start(), off + m.end(), [f"rule:{name}"], ref=name in ("fvl. § 13",))
+
+
+def _osl(m: re.Match[str], group: str, off: int) -> _Cand | None:
+    chapter = int(m.group(f"{group}ch"))
+    concept = r.OSL_CONCEPTS.get(chapter)
+    if concept is None:  # chapters 1-14 are general provisions, not a sekretess ground
+        return None
+    par = _paragraph(m, group)
+    if chapter == 23 and par == 2:
+        concept = r.SCHOOL_HEALTH
+    return _Cand(
+        f"OSL {chapter} kap.",
+        "strong",
+        off + m.start(),
+        off + m.end(),
+        [f"osl:{chapter}", f"concept:{concept}"],
+        ref=True,
+    )
+
+
+def _paragraph(m: re.Match[str], group: str) -> int | None:
+    par = m.groupdict().get(f"{group}par")
+    if par:
+        return int(par)
+    found = r.OSL_COLON_PAR.search(m.group(0)) or r.OSL_PAR.search(m.group(0))
+    return int(found.group("par")) if found else None
+
+
+_INTO_REF = frozenset(
+    {
+        "sekretess enligt",
+        "sekretessbelagd",
+        "omfattas av sekretess",
+        "sekretess gäller",
+        "sekretessprövad",
+        "taushetsbelagt",
+        "unntatt fra innsyn",
+        "taushetsplikt",
+    }
+)
+
+
+def _merge(cands: list[_Cand]) -> list[_Cand]:
+    """One hit per marking: "Sekretess enligt 26 kap. 1 § OSL" is the OSL reference, "Unntatt offentlighet
+    jf. offl. § 13" the phrase; duplicates from overlapping reference patterns are dropped."""
+    cands.sort(key=lambda c: (c.start, -c.end))
+    out: list[_Cand] = []
+    for c in cands:
+        prev = out[-1] if out else None
+        if prev is not None and c.start < prev.end and c.ref == prev.ref:
+            prev.end = max(prev.end, c.end)
+            continue
+        if prev is not None and 0 <= c.start - prev.end <= 45:
+            if c.ref and prev.rule in _INTO_REF:
+                c.evidence = prev.evidence + c.evidence
+                c.start = prev.start
+                out[-1] = c
+                continue
+            if c.ref and prev.rule == "unntatt offentlighet":
+                prev.evidence += c.evidence
+                prev.end = c.end
+                continue
+        out.append(c)
+    return out
+
+
+class _Scorer:
+    """Context scoring of candidates in one chunk (see module docstring)."""
+
+    def __init__(self, text: Text, has_identifier: bool) -> None:
+        self.s = text.text
+        self.header = text.origin == "header"
+        self.has_identifier = has_identifier
+        self.statute_doc = _statute_like(self.s)
+
+    def hit(self, c: _Cand) -> Hit | None:
+        conf, ev = self._score(c)
+        if conf <= 0.0:
+            return None
+        return Hit(
+            "markers",
+            Category.CONFIDENTIAL,
+            (c.start, c.end),
+            conf,
+            kind=c.cls,
+            evidence=tuple(dict.fromkeys(c.evidence + ev)),
+            sample=c.rule,
+        )
+
+    def _score(self, c: _Cand) -> tuple[float, list[str]]:
+        s, a, b = self.s, c.start, c.end
+        para_start, para_end = _paragraph_bounds(s, a, b)
+        upper = not c.ref and _is_upper(s[a:b])
+        label = self.header or upper or self._label_line(a, b)
+        ev: list[str] = []
+        conf = BASE[c.cls]
+        if label:
+            plain_label = not (self.header or upper) and c.rule in NO_PLAIN_LABEL
+            conf = max(conf, 0.6 if plain_label else MARKED[c.cls])
+            ev.append("ctx:marking")
+        near = _lower(s[max(para_start, a - 100) : min(para_end, b + 80)])
+        if r.DEMONSTRATIVE.search(near) or r.DEFINITE_BEFORE.search(_lower(s[max(para_start, a - 80) : a])):
+            conf = max(conf, POINTED[c.cls])
+            ev.append("ctx:document")
+        if c.cls == "person" and r.PERSON_CUES.search(
+            _lower(s[max(para_start, a - 40) : min(para_end, b + 30)])
+        ):
+            conf = max(conf, 0.9)
+            ev.append("ctx:person")
+        if c.cls == "weak" and self.has_identifier:
+            conf = max(conf, 0.75)
+            ev.append("ctx:identifier")
+        wide = _lower(s[max(0, a - 300) : b + 300]) if not self.header else _lower(s)
+        if r.GENERAL_CUES.search(wide):
+            conf = min(conf, CAP_NEGATIVE)
+            ev.append("neg:general")
+        statute_window = _lower(s[max(para_start, a - 200) : min(para_end, b + 200)])
+        if not (self.header or upper) and (
+            r.STATUTE_CUES.search(statute_window) or (self.statute_doc and not label)
+        ):
+            conf = min(conf, CAP_NEGATIVE)
+            ev.append("neg:statute")
+        if self._disclaimer(a, b, para_start, para_end, label):
+            conf = min(conf, CAP_DISCLAIMER)
+            ev.append("neg:disclaimer")
+        return conf, ev
+
+    def _label_line(self, a: int, b: int) -> bool:
+        """The marking opens a short line (or is followed by ':'), as a stamp or heading does."""
+        s = self.s
+        line_start = s.rfind("\n", 0, a) + 1
+        line_end = s.find("\n", b)
+        line_end = len(s) if line_end < 0 else line_end
+        if not r.LABEL_PREFIX.match(s[line_start:a]):
+            return False
+        return line_end - line_start <= 100 or s[b : b + 2].lstrip()[:1] in (":", "!", "–", "-", "(", ",")
+
+    def _disclaimer(self, a: int, b: int, para_start: int, para_end: int, label: bool) -> bool:
+        before = self.s[max(para_start, a - 150) : a]
+        cut = list(_SENTENCE_END.finditer(before))
+        sentence = _lower(before[cut[-1].end() :] if cut else before)
+        if r.DISCLAIMER_HEDGE.search(sentence):
+            return True
+        if label:
+            return False
+        para = _lower(self.s[max(para_start, a - 400) : min(para_end, b + 400)])
+        return len(r.DISCLAIMER_CUES.findall(para)) >= 2
+
+
+def _paragraph_bounds(s: str, a: int, b: int) -> tuple[int, int]:
+    start = s.rfind("\n\n", max(0, a - 1000), a)
+    end = s.find("\n\n", b, b + 1000)
+    return (0 if start < 0 else start + 2), (len(s) if end < 0 else end)
+
+
+def _is_upper(seg: str) -> bool:
+    letters = [ch for ch in seg if ch.isalpha()]
+    return len(letters) >= 4 and all(ch.isupper() for ch in letters)
+
+
+def _statute_like(s: str) -> bool:
+    """Statute books are dense with '§'; mail and ordinary documents are not."""
+    n = len(s)
+    if n < 3000:
+        return False
+    sections = s.count("§")
+    return sections >= 15 and sections * 400 > n
