@@ -153,6 +153,13 @@ class _Collector:
         self.text_depth = 0
         self.skip_depth = 0
         self.size = 0
+        self.names: dict[str, str] = {}
+
+    def _name(self, tag: str) -> str:
+        name = self.names.get(tag)
+        if name is None:
+            name = self.names[tag] = local(tag)
+        return name
 
     def _put(self, s: str) -> None:
         if not s:
@@ -163,7 +170,7 @@ class _Collector:
         (self.stack[-1][1] if self.stack else self.out).append(s)
 
     def start(self, tag: str, attrs: dict[str, str]) -> None:
-        name = local(tag)
+        name = self._name(tag)
         spec = self.spec
         if self.skip_depth or name in spec.skip:
             self.skip_depth += 1
@@ -181,7 +188,7 @@ class _Collector:
             self._put(lit)
 
     def end(self, tag: str) -> None:
-        name = local(tag)
+        name = self._name(tag)
         spec = self.spec
         if self.skip_depth:
             self.skip_depth -= 1
