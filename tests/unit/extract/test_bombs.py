@@ -293,3 +293,27 @@ def test_gzip_module_agrees_with_the_crafted_stream() -> None:
     body, crc = zeros_deflate(2)
     assert zlib.decompress(body, -15) == bytes(2 * MiB) and crc == zlib.crc32(bytes(2 * MiB))
     assert gzip.decompress(gzip.compress(b"x")) == b"x"
+
+
+def test_zip_bomb_attached_to_mail_through_the_walker() -> None:
+    pytest.importorskip("gateway.mime.parse")
+    import email.message
+
+    from gateway.extract.walk import extract_message
+
+    msg = email.message.EmailMessage()
+    msg["From"], msg["To"], msg["Subject"] = "a@example.se", "b@example.org", "bilaga"
+    msg.set_content("Se bilaga.")
+    msg.add_attachment(bomb(1024), maintype="application", subtype="octet-stream", filename="bomb.zip")
+    raw = msg.as_bytes()
+    tracemalloc.start()
+    start = time.perf_counter()
+    try:
+        out = extract_message(raw)
+        elapsed, peak = time.perf_counter() - start, tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert [(str(u.location), u.reason, u.detail) for u in out.unscannable] == [
+        ("attachment[1] bomb.zip > zeros.bin", Reason.OVER_LIMIT, "max_entry_bytes=67108864")
+    ]
+    assert elapsed < 1.0 and peak < 100 * MiB

@@ -270,3 +270,24 @@ def test_every_attachment_counts_against_max_parts() -> None:
 
     with pytest.raises(LimitExceeded, match="max_parts=3"):
         _walk(extract_msg(part, Budget(Limits(max_parts=3))))
+
+
+def test_msg_attached_to_mail_through_the_walker() -> None:
+    pytest.importorskip("gateway.mime.parse")
+    import email.message
+
+    from gateway.extract.walk import extract_message
+
+    streams = msg_streams("Ärende", "Sekretessbelagd handling 19121212-1212")
+    streams.update(attach(0, "notes.txt", b"anteckning 19121212-1212"))
+    mail = email.message.EmailMessage()
+    mail["From"], mail["To"], mail["Subject"] = "a@example.se", "b@example.org", "Vidarebefordrat"
+    mail.set_content("Se bifogat meddelande.")
+    mail.add_attachment(
+        build_cfb(streams), maintype="application", subtype="octet-stream", filename="mail.msg"
+    )
+    out = extract_message(mail.as_bytes())
+    texts = {str(c.location): c.text for c in out.chunks if c.origin != "filename"}
+    assert "Sekretessbelagd" in texts["attachment[1] mail.msg > body"]
+    assert texts["attachment[1] mail.msg > attachment[1] notes.txt"] == "anteckning 19121212-1212"
+    assert not out.unscannable

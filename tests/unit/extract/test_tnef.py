@@ -167,3 +167,24 @@ def test_attachments_count_against_max_parts() -> None:
     data = tnef(*(attachment(f"f{i}.txt", b"x") for i in range(4)))
     with pytest.raises(LimitExceeded, match="max_parts=2"):
         run(data, Limits(max_parts=2))
+
+
+def test_winmail_dat_through_the_walker() -> None:
+    pytest.importorskip("gateway.mime.parse")
+    import email.message
+
+    from gateway.extract.walk import extract_message
+
+    data = tnef(
+        attr(MSG, 0x0002800C, b"Sekretessbelagd handling"),
+        attachment("notes.txt", b"anteckning 19121212-1212"),
+    )
+    mail = email.message.EmailMessage()
+    mail["From"], mail["To"], mail["Subject"] = "a@example.se", "b@example.org", "Outlook"
+    mail.set_content("x")
+    mail.add_attachment(data, maintype="application", subtype="ms-tnef", filename="winmail.dat")
+    out = extract_message(mail.as_bytes())
+    texts = {str(c.location): c.text for c in out.chunks if c.origin != "filename"}
+    assert texts["attachment[1] winmail.dat > body"] == "Sekretessbelagd handling"
+    assert texts["attachment[1] winmail.dat > attachment[1] notes.txt"] == "anteckning 19121212-1212"
+    assert not out.unscannable
