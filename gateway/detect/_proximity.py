@@ -26,12 +26,13 @@ from collections.abc import Mapping, Sequence
 
 from gateway.detect.base import DetectContext, Text
 from gateway.detect.lexicon import Match
-from gateway.detect.person import STRONG, Marker, find_marker
+from gateway.detect.person import STRONG, Marker, PersonIndex
 from gateway.model import Category, Hit
 
 ID_WINDOW = 300
 CONCEPT_WINDOW = 300
 SUPPRESS_WINDOW = 100
+MAX_TRIES = 8  # scored occurrences per concept and chunk (bounds work on dense medical documents)
 _BASE = {  # (weight, evidence) -> confidence
     ("S", "id"): 0.95, ("S", "strong"): 0.85, ("S", "multi"): 0.75, ("S", "weak"): 0.6, ("S", "none"): 0.5,
     ("M", "id"): 0.8, ("M", "strong"): 0.6, ("M", "multi"): 0.75, ("M", "weak"): 0.4, ("M", "none"): 0.4,
@@ -54,15 +55,16 @@ class _Scorer:
         self.filename = text.origin == "filename"
         self.same_attachment = _root(text) in ctx.message_id_locations
         self.ids = sorted(s for s, _ in ctx.identifier_spans())
-        self.matches = sorted(matches, key=lambda m: m.start)
+        self.people = PersonIndex(text.text, text.lower, [m for m in matches if m.entry.kind == "person"],
+                                  filename=self.filename)
+        self.matches = sorted((m for m in matches if m.entry.kind != "person"), key=lambda m: m.start)
         self.starts = [m.start for m in self.matches]
         self._markers: dict[int, Marker | None] = {}
 
     def marker(self, m: Match) -> Marker | None:
         bucket = m.start // 64
         if bucket not in self._markers:
-            self._markers[bucket] = find_marker(self.text.text, self.text.lower, (m.start, m.end),
-                                                filename=self.filename)
+            self._markers[bucket] = self.people.find((m.start, m.end))
         return self._markers[bucket]
 
     def identifier(self, m: Match) -> str:
@@ -123,13 +125,16 @@ def score_matches(detector: str, category: Category, text: Text, ctx: DetectCont
     scorer = _Scorer(text, ctx, matches)
     hits: list[Hit] = []
     best: dict[str, float] = {}
+    tries: dict[str, int] = {}
     for m in scorer.matches:
         if m.entry.weight not in ("S", "M") or (suppress and scorer.suppressed(m, suppress)):
             continue
-        if best.get(m.entry.concept, 0.0) >= 0.95:
-            continue  # this concept is already certain in the chunk; skip the work
+        concept = m.entry.concept
+        if best.get(concept, 0.0) >= 0.95 or tries.get(concept, 0) >= MAX_TRIES:
+            continue  # folding keeps one best hit per entry: enough evidence for this concept already
+        tries[concept] = tries.get(concept, 0) + 1
         conf, evidence = scorer.score(m)
-        best[m.entry.concept] = max(conf, best.get(m.entry.concept, 0.0))
+        best[concept] = max(conf, best.get(concept, 0.0))
         hits.append(Hit(detector, category, (m.start, m.end), conf, kind=m.entry.concept,
                         evidence=evidence, sample=m.entry.name))
     return hits

@@ -65,6 +65,6 @@ class HealthDetector:
         found = lex.find_cached(text)
         if not found:
             return []
-        mine = [m for m in found if m.entry.kind == "health"]
+        mine = [m for m in found if m.entry.kind in ("health", "person")]
         mine.extend(icd_matches(text, mine))
         return score_matches(self.id, self.category, text, ctx, mine)

@@ -24,6 +24,7 @@ linear in the text (Aho-Corasick) plus a bounded look-around per candidate (toke
 
 from __future__ import annotations
 
+import functools
 import logging
 import threading
 import time
@@ -36,6 +37,7 @@ log = logging.getLogger(__name__)
 
 ANCHORS = frozenset({"head", "tail", "exact", "any"})
 WEIGHTS = frozenset({"S", "M", "W", "X"})
+MARKER_KINDS = ("role", "possessive", "weak")
 DEFAULT_INFLECTIONS: tuple[str, ...] = (
     "", "s", "n", "t", "e", "a", "en", "ens", "et", "ets", "er", "ers", "erna", "ernas", "ar", "ars",
     "arna", "arnas", "or", "ors", "orna", "ornas", "na", "nas", "ne", "ene", "ane", "r", "rna", "rnas", "ns",
@@ -109,8 +111,27 @@ def parse_line(line: str, source: str, kind: str = "") -> Entry | None:
     return Entry(stem.lower(), anchor, weight, concept, inflections, case, source, kind)
 
 
+def load_markers(path: Path) -> list[Entry]:
+    """Person-marker phrases (``phrase kind`` per line) as entries of kind ``person`` and weight ``P``."""
+    entries: list[Entry] = []
+    with path.open(encoding="utf-8") as fh:
+        for no, line in enumerate(fh, 1):
+            body = line.split("#", 1)[0].strip()
+            phrase, _, marker_kind = body.rpartition(" ")
+            if not body:
+                continue
+            if not phrase or marker_kind not in MARKER_KINDS:
+                kinds = ", ".join(MARKER_KINDS)
+                raise LexiconError(f"{path.name}:{no}: expected 'phrase kind' (kind: {kinds})")
+            stem = " ".join(phrase.lower().split())
+            entries.append(Entry(stem, "exact", "P", marker_kind, (), "", f"{path.name}:{no}", "person"))
+    return entries
+
+
 def load_file(path: Path) -> list[Entry]:
     """All entries of one file, in order."""
+    if path.name.startswith("person_markers"):
+        return load_markers(path)
     entries: list[Entry] = []
     kind = path.name.split("_", 1)[0].split(".", 1)[0]
     with path.open(encoding="utf-8") as fh:
@@ -129,7 +150,12 @@ class Lexicon:
     """Compiled entries: ``find(text, lower)`` returns the matches that pass anchor and block-list rules."""
 
     def __init__(self, entries: Iterable[Entry]) -> None:
-        self.entries: tuple[Entry, ...] = tuple(entries)
+        latest: dict[tuple[str, str, str, str], Entry] = {}
+        for e in entries:  # a later file (local/, operator dirs) overrides an earlier entry for the same stem
+            key = (e.stem, e.anchor, e.kind, e.case)
+            latest.pop(key, None)
+            latest[key] = e
+        self.entries: tuple[Entry, ...] = tuple(latest.values())
         table: dict[str, list[tuple[int, int]]] = {}  # key -> [(entry index, boundary prefix length)]
         for i, e in enumerate(self.entries):
             if e.anchor in ("head", "exact") and len(e.stem) < _SHORT:
@@ -174,7 +200,8 @@ class Lexicon:
                 else:
                     found.append(m)
         if blocks and found:
-            found = [m for m in found if not any(m.start < b1 and b0 < m.end for b0, b1 in blocks)]
+            found = [m for m in found
+                     if m.entry.kind == "person" or not any(m.start < b1 and b0 < m.end for b0, b1 in blocks)]
         return found
 
 
@@ -226,8 +253,9 @@ def _compile(keys: Sequence[str]) -> Any:
 
 # --- loading and caching -------------------------------------------------------------------------------
 
+@functools.lru_cache(maxsize=1)
 def bundled_lexicon_dir() -> Path:
-    """The shipped ``policies/lexicons/`` directory."""
+    """The shipped ``policies/lexicons/`` directory (found once per process)."""
     try:
         from gateway.paths import bundled_policy_dir
 
@@ -237,11 +265,11 @@ def bundled_lexicon_dir() -> Path:
 
 
 def lexicon_files(prefixes: Sequence[str], extra_dirs: Sequence[str | Path] = ()) -> list[Path]:
-    """Files whose name starts with one of ``prefixes`` (or ``blocklist``) in the bundled dir, its
-    ``local/`` subdirectory and ``extra_dirs``, in that order (sorted by name within a directory)."""
+    """Files whose name starts with one of ``prefixes`` (or ``blocklist``, ``person_markers``) in the bundled
+    dir, its ``local/`` subdirectory and ``extra_dirs``, in that order (sorted by name within a directory)."""
     base = bundled_lexicon_dir()
     dirs = [base, base / "local", *(Path(d) for d in extra_dirs)]
-    wanted = (*prefixes, "blocklist")
+    wanted = (*prefixes, "blocklist", "person_markers")
     out: list[Path] = []
     for d in dirs:
         if d.is_dir():

@@ -1,35 +1,39 @@
 """Person markers near a lexicon hit: is this text about an identifiable individual? (design §6.5)
 
-Health and special-category terms only matter when they are about a person, so the detectors ask this module,
-lazily and only around their candidate hits, for the best marker in a window:
+Health and special-category terms only matter when they are about a person. Marker phrases from
+``policies/lexicons/person_markers.txt`` (``phrase kind``) are compiled into the same Aho-Corasick automaton
+as the terms, so they cost nothing extra; this module judges them, lazily and only around candidate hits:
 
 * **strong** — a role noun in the definite form (``eleven``, ``brukaren``, ``patienten``, ``pasienten``,
-  ``gutten``), a possessive with a relative (``min son``, ``vår dotter``, ``sønnen min``), a capitalised
-  first name from ``policies/lexicons/first_names.txt`` followed by a surname or a verb (``Kalle har``), or
-  in a file name any listed first name (``Läkarintyg_Kalle.pdf``);
-* **weak** — a pronoun before a verb (``hon har``, ``han er``), first person (``jag är``), or a strong
-  marker in generic wording: after ``om``/``när``/``hvis``/``dersom``/``varje`` in the same clause, or with a
-  ``§`` sign nearby (statute and policy prose speak of "eleven" and "den enskilde" in general).
+  ``gutten``; kind ``role``), a possessive with a relative (``min son``, ``sønnen min``; kind
+  ``possessive``), a capitalised first name from ``first_names.txt`` followed by a capitalised surname or a
+  verb (``Kalle har``), or in a file name any listed first name (``Läkarintyg_Kalle.pdf``);
+* **weak** — kind ``weak`` phrases (``den enskilde``), a pronoun before a verb (``hon har``, ``han er``), or a
+  role noun in generic wording: a clause opened by ``om``/``när``/``hvis``/``dersom`` or containing
+  ``varje``/``alla``/``hver`` before the noun.
 
-Role nouns and possessive patterns live in ``policies/lexicons/person_markers.txt`` (one ``phrase kind`` per
-line) so operators can extend them like the term lexicons.
+In statute-like text (three or more ``§`` in the chunk, or one within ``STATUTE_WINDOW``) role nouns and weak
+phrases are ignored: laws speak of "barnet" and "patienten" in general. Names and possessives still count.
 
-Security: reads only a bounded window of mail text (``window`` characters each side of a hit) with linear
-regexes (literal alternations, no nested quantifiers); returns marker names, never text.
+Security: reads only a bounded window of mail text around a hit with linear regexes (no nested quantifiers);
+returns marker names, never text.
 """
 
 from __future__ import annotations
 
+import bisect
 import functools
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 import regex
 
-from gateway.detect.lexicon import bundled_lexicon_dir
+from gateway.detect.lexicon import Match, bundled_lexicon_dir
 
 STRONG = 2
 WEAK = 1
+STATUTE_WINDOW = 400
 
 _GENERIC = regex.compile(
     r"^\s*(?:om|dersom|hvis|ifall|när|når)\b|\b(?:när|når|hvis|dersom|ifall|varje|alla|samtliga|hver|enhver|"
@@ -38,7 +42,7 @@ _GENERIC = regex.compile(
 _CLAUSE_END = regex.compile(r"[.!?;:\n]")
 _PRONOUN = regex.compile(
     r"\b(?:hon|han|hen|hun|jag|jeg|eg)\s+(?:har|hade|är|var|fick|får|blev|blir|behöver|tar|mår|ska|skall|"
-    r"kommer|går|er|fikk|trenger|har|skal|tok|tar|bruker|använder|lider|hadde|vart|ble)\b"
+    r"kommer|går|er|fikk|trenger|skal|tok|bruker|använder|lider|hadde|vart|ble)\b"
 )
 _PRONOUN_GENERIC = regex.compile(
     r"\b(?:han eller hon|hon eller han|han/hon|hon/han|han el\. hon|hun eller han|han eller hun|han/hun|"
@@ -47,7 +51,7 @@ _PRONOUN_GENERIC = regex.compile(
 _NAME_PAIR = regex.compile(r"\b(\p{Lu}\p{Ll}+)(?:-\p{Lu}\p{Ll}+)?\s(\p{Lu}\p{Ll}+)(?:-\p{Lu}\p{Ll}+)?\b")
 _NAME_VERB = regex.compile(
     r"\b(\p{Lu}\p{Ll}+)\s+(?:har|hade|är|var|fick|får|behöver|ska|kommer|mår|tar|går|er|fikk|trenger|skal|"
-    r"hadde|bruker|lider|blev|ble|brukar|använder|s\s)"
+    r"hadde|bruker|lider|blev|ble|brukar|använder)\b"
 )
 _FILENAME_TOKEN = regex.compile(r"\p{L}+")
 
@@ -58,13 +62,6 @@ class Marker:
 
     name: str
     strength: int
-
-
-@dataclass(frozen=True, slots=True)
-class _Markers:
-    phrases: regex.Pattern[str]
-    kinds: dict[str, str]
-    first_names: frozenset[str]
 
 
 def _read_lines(path: Path) -> list[str]:
@@ -79,22 +76,14 @@ def _read_lines(path: Path) -> list[str]:
 
 
 @functools.lru_cache(maxsize=4)
-def _load(base: Path) -> _Markers:
-    kinds: dict[str, str] = {}
-    for line in _read_lines(base / "person_markers.txt") + _read_lines(base / "local" / "person_markers.txt"):
-        phrase, _, kind = line.rpartition(" ")
-        if phrase:
-            kinds[" ".join(phrase.lower().split())] = kind
-    ordered = sorted(kinds, key=len, reverse=True)
-    alternation = "|".join(regex.escape(p).replace(r"\ ", r"\s+") for p in ordered)
-    phrases = regex.compile(rf"(?<!\w)(?:{alternation or 'a^'})(?!\w)")
+def _first_names(base: Path) -> frozenset[str]:
     names = _read_lines(base / "first_names.txt") + _read_lines(base / "local" / "first_names.txt")
-    return _Markers(phrases, kinds, frozenset(n.lower() for n in names))
+    return frozenset(n.lower() for n in names)
 
 
-def markers() -> _Markers:
-    """The compiled marker tables (bundled plus ``local/`` files), once per process."""
-    return _load(bundled_lexicon_dir())
+def first_names() -> frozenset[str]:
+    """Listed first names (bundled plus ``local/first_names.txt``), lower-cased, once per process."""
+    return _first_names(bundled_lexicon_dir())
 
 
 def _generic(lower: str, pos: int) -> bool:
@@ -104,49 +93,71 @@ def _generic(lower: str, pos: int) -> bool:
     return bool(_GENERIC.search(head[cut:]))
 
 
-def find_marker(text: str, lower: str, span: tuple[int, int], window: int = 150,
-                filename: bool = False) -> Marker | None:
-    """The strongest person marker within ``window`` characters of ``span`` (``None`` if there is none)."""
-    tables = markers()
-    a = max(0, span[0] - window)
-    b = min(len(lower), span[1] + window)
-    if filename:
-        return _filename_marker(lower[a:b], tables)
-    low = lower[a:b]
-    statute = "§" in low
-    best: Marker | None = None
-    for m in tables.phrases.finditer(low):
-        phrase = " ".join(m.group().split())
-        kind = tables.kinds.get(phrase, "role")
-        weak = statute or kind == "weak" or _generic(lower, a + m.start())
-        cand = Marker(f"person:{phrase}", WEAK if weak else STRONG)
-        if cand.strength == STRONG:
-            return cand
-        best = best or cand
-    name = _name_marker(text[a:b], tables)
-    if name is not None:
-        return name
-    if best is None and not _PRONOUN_GENERIC.search(low):
-        p = _PRONOUN.search(low)
-        if p is not None:
-            best = Marker(f"person:{p.group().split()[0]}", WEAK)
-    return best
+class PersonIndex:
+    """Marker matches of one chunk, sorted, with the chunk-level statute signal."""
 
+    def __init__(self, text: str, lower: str, markers: Sequence[Match], filename: bool = False) -> None:
+        self.text = text
+        self.lower = lower
+        self.filename = filename
+        self.markers = sorted(markers, key=lambda m: m.start)
+        self._starts = [m.start for m in self.markers]
+        self._statute = lower.count("§") >= 3
 
-def _name_marker(window: str, tables: _Markers) -> Marker | None:
-    for m in _NAME_PAIR.finditer(window):
-        if m.group(1).lower() in tables.first_names:
+    def statute_near(self, pos: int) -> bool:
+        if self._statute:
+            return True
+        return "§" in self.lower[max(0, pos - STATUTE_WINDOW):pos + STATUTE_WINDOW]
+
+    def find(self, span: tuple[int, int], window: int = 150) -> Marker | None:
+        """The strongest person marker within ``window`` characters of ``span`` (``None`` if none)."""
+        a = max(0, span[0] - window)
+        b = min(len(self.lower), span[1] + window)
+        if self.filename:
+            return _filename_marker(self.lower[a:b], self.markers)
+        best: Marker | None = None
+        statute: bool | None = None
+        lo, hi = bisect.bisect_left(self._starts, a), bisect.bisect_right(self._starts, b)
+        for m in self.markers[lo:hi]:
+            kind = m.entry.concept
+            if kind != "possessive":
+                if statute is None:
+                    statute = self.statute_near(span[0])
+                if statute:
+                    continue
+            name = f"person:{m.entry.stem}"
+            if kind == "weak" or (kind == "role" and _generic(self.lower, m.start)):
+                best = best or Marker(name, WEAK)
+                continue
+            return Marker(name, STRONG)
+        if _name_marker(self.text[a:b]):
             return Marker("person:name", STRONG)
-    for m in _NAME_VERB.finditer(window):
-        if m.group(1).lower() in tables.first_names:
-            return Marker("person:name", STRONG)
-    return None
+        if best is None:
+            low = self.lower[a:b]
+            p = _PRONOUN.search(low)
+            if p is not None and not _PRONOUN_GENERIC.search(low):
+                if statute is None:
+                    statute = self.statute_near(span[0])
+                if not statute:
+                    best = Marker(f"person:{p.group().split()[0]}", WEAK)
+        return best
 
 
-def _filename_marker(low: str, tables: _Markers) -> Marker | None:
+def _name_marker(window: str) -> bool:
+    names = first_names()
+    for pattern in (_NAME_PAIR, _NAME_VERB):
+        for m in pattern.finditer(window):
+            if m.group(1).lower() in names:
+                return True
+    return False
+
+
+def _filename_marker(low: str, markers: Sequence[Match]) -> Marker | None:
+    names = first_names()
     for tok in _FILENAME_TOKEN.findall(low):
-        if tok in tables.first_names:
+        if tok in names:
             return Marker("person:name", STRONG)
-        if tok in tables.kinds and tables.kinds[tok] != "weak":
-            return Marker(f"person:{tok}", STRONG)
+    for m in markers:
+        if m.entry.concept != "weak":
+            return Marker(f"person:{m.entry.stem}", STRONG)
     return None

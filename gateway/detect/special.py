@@ -38,5 +38,5 @@ class SpecialCategoryDetector:
         found = lex.find_cached(text)
         if not found:
             return []
-        mine = [m for m in found if m.entry.kind == "special"]
+        mine = [m for m in found if m.entry.kind in ("special", "person")]
         return score_matches(self.id, self.category, text, ctx, mine, SUPPRESS)
