@@ -11,16 +11,17 @@ cannot be killed at all, so this is our own small supervisor. API (used by the S
     await pool.close()                       # finish every accepted scan, then stop the workers
 
 ``scan`` raises only ``PoolUnavailable`` (no worker can run: the handler answers 451) or ``CancelledError``.
-Each worker (``workers`` = cores by default) sets ``RLIMIT_AS = limits.worker_memory``, imports the
+Each worker (``workers`` = usable cores by default) sets ``RLIMIT_AS = limits.worker_memory``, imports the
 ``preload`` modules (module names or ``.py`` paths; tests use this to add hostile extractors) and
-``gateway.scan`` before it says ready, serves ``max_tasks_per_worker`` tasks and is then replaced. It
-announces every part before extracting it. A task that outlives ``settings.limits.message_seconds + grace``
-is SIGKILLed; when a worker dies (signal, ``os._exit``, an exception escaping ``scan_bytes``) or is killed,
-the scan is rerun once on another worker with the last announced part pre-marked ``parser_crash`` or
+``gateway.scan``, and scans a warm-up message (lexicons are built lazily) before it says ready; it serves
+``max_tasks_per_worker`` tasks and is then replaced, and announces every part before extracting it. A task
+that outlives ``message_seconds`` (+ ``ocr_seconds`` with OCR) + ``grace`` of its settings' limits is
+SIGKILLed; when a worker dies (signal, ``os._exit``, an exception escaping ``scan_bytes``) or is killed, the
+scan is rerun once on another worker with the last announced part pre-marked ``parser_crash`` or
 ``timeout``; if no part was announced or the rerun dies too, the result is one
-``Unscannable(Location(("message",)), reason)``. Restart causes (``crash timeout error recycle cancelled``,
-the ``cause`` label of ``dlp_worker_restarts_total``) are counted in ``stats().restarts`` and passed to
-``on_restart``.
+``Unscannable(Location(("message",)), reason)``. A death after the last part (during detection) therefore
+costs that part. Restart causes (``crash timeout error recycle cancelled``, the ``cause`` label of
+``dlp_worker_restarts_total``) are counted in ``stats().restarts`` and passed to ``on_restart``.
 
 The event loop only does I/O: replies are read with ``loop.add_reader``, messages larger than ``INLINE_BYTES``
 are written from a thread, and process start/join run on one dedicated thread.
@@ -64,9 +65,13 @@ log = logging.getLogger(__name__)
 GRACE_SECONDS = 1.0  # after message_seconds: the cooperative Budget deadline should have answered by then
 START_SECONDS = 60.0  # a worker importing every extractor on a loaded 2-core machine
 STOP_SECONDS = 5.0
-INLINE_BYTES = 256 * 1024  # larger messages are written to the worker from a thread
+INLINE_BYTES = 64 * 1024  # fits a socket buffer; larger messages are written to the worker from a thread
 CAUSES = ("crash", "timeout", "error", "recycle", "cancelled")
 _STOP = b"stop"
+_WARMUP = (
+    b"From: a@example.se\r\nTo: b@example.se\r\nSubject: warm-up\r\nMIME-Version: 1.0\r\n"
+    b"Content-Type: text/html; charset=utf-8\r\n\r\n<p>Hej 19121212-1212, diabetes, sekretess</p>\r\n"
+)
 
 
 class PoolUnavailable(Exception):  # noqa: N818 - the name is the handler's contract
@@ -92,12 +97,16 @@ class PoolStats:
 
 def _serve(conn: Connection, memory: int, preload: tuple[str, ...]) -> None:
     """Worker main loop: limit memory, import, then scan tasks until told to stop."""
-    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C reaches the whole group; the parent decides
+    # Ctrl-C and systemd's SIGTERM reach the whole group: the parent finishes in-flight scans, then stops us
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)
     try:
         _limit_memory(memory)
         for name in preload:
             _load(name)
-        from gateway.scan import scan_bytes
+        from gateway.scan import ScanSettings, scan_bytes
+
+        scan_bytes(_WARMUP, ScanSettings())  # build lexicons and caches now, not on the first task's clock
     except BaseException as exc:  # noqa: BLE001 - report why this worker cannot serve, then exit
         conn.send(("fatal", f"{type(exc).__name__}: {exc}"[:300]))
         return
@@ -112,7 +121,8 @@ def _serve(conn: Connection, memory: int, preload: tuple[str, ...]) -> None:
             if head == _STOP:
                 return
             raw = conn.recv_bytes()
-            settings, skip = pickle.loads(head)  # noqa: S301 - written by our parent
+            settings, skip, seconds = pickle.loads(head)  # noqa: S301 - written by our parent
+            _limit_cpu(seconds)
             conn.send(("done", scan_bytes(raw, settings, skip, on_part=announce)))
         except EOFError:
             return
@@ -128,6 +138,14 @@ def _limit_memory(memory: int) -> None:
     _soft, hard = resource.getrlimit(resource.RLIMIT_AS)
     limit = memory if hard == resource.RLIM_INFINITY else min(memory, hard)
     resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
+
+
+def _limit_cpu(seconds: float) -> None:
+    """Backstop if the parent is gone: SIGXCPU once this task used twice its wall-clock deadline in CPU."""
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    soft = int(usage.ru_utime + usage.ru_stime + 2 * seconds) + 1
+    with contextlib.suppress(ValueError, OSError):
+        resource.setrlimit(resource.RLIMIT_CPU, (soft, resource.getrlimit(resource.RLIMIT_CPU)[1]))
 
 
 def _load(name: str) -> None:
@@ -165,6 +183,7 @@ class _Worker:
     task: _Task | None = None
     dead: bool = False
     overrun: bool = False
+    sending: bool = False  # a thread is writing a large message to ``conn``
 
 
 @dataclass(eq=False)
@@ -193,7 +212,7 @@ class ScanPool:
         on_restart: Callable[[str], None] | None = None,
         grace: float = GRACE_SECONDS,
     ) -> None:
-        self.size = max(1, workers or os.cpu_count() or 1)
+        self.size = max(1, workers or _cores())
         self.limits = limits or Limits()
         self.max_tasks = max(1, max_tasks_per_worker)
         self.preload = tuple(preload)
@@ -271,9 +290,11 @@ class ScanPool:
     # ------------------------------------------------------------ one attempt on one worker
 
     async def _attempt(self, raw: bytes, settings: ScanSettings, skip: Mapping[str, Reason]) -> Outcome:
-        head = pickle.dumps((settings, dict(skip)), protocol=pickle.HIGHEST_PROTOCOL)
+        limits = settings.limits
+        seconds = limits.message_seconds + (limits.ocr_seconds if limits.ocr else 0.0) + self.grace
+        head = pickle.dumps((settings, dict(skip), seconds), protocol=pickle.HIGHEST_PROTOCOL)
         for _ in range(3):  # a worker found dead on send did not start our task: take another one
-            outcome = await self._run(await self._acquire(), head, raw, settings.limits.message_seconds)
+            outcome = await self._run(await self._acquire(), head, raw, seconds)
             if outcome[0] != "retry":
                 return outcome
         return ("died", (Reason.PARSER_CRASH, None))
@@ -282,13 +303,19 @@ class ScanPool:
         loop = self._loop_()
         task = _Task(loop.create_future())
         w.task = task
-        timer = loop.call_later(seconds + self.grace, self._overrun, w)
+        timer = loop.call_later(seconds, self._overrun, w)
         try:
             try:
                 if len(raw) > INLINE_BYTES:
-                    await asyncio.to_thread(_send, w.conn, head, raw)
+                    w.sending = True
+                    try:
+                        await asyncio.to_thread(_send, w.conn, head, raw)
+                    finally:
+                        w.sending = False
+                        if w.dead:
+                            w.conn.close()  # deferred by _reap: the fd must not be reused mid-write
                 else:
-                    _send(w.conn, head, raw)
+                    _send(w.conn, head, raw)  # fits the socket buffer: never blocks the loop
             except OSError:
                 if task.done.done():  # killed by the deadline while we were still writing
                     return task.done.result()
@@ -454,11 +481,10 @@ class ScanPool:
             self._loop_().remove_reader(w.conn.fileno())
 
     def _reap(self, w: _Worker) -> None:
-        def reap() -> None:
-            _join(w.proc)
+        """Join the process on the process thread; close its pipe unless a send thread still writes."""
+        if not w.sending:
             w.conn.close()
-
-        self._loop_().run_in_executor(self._procs, reap)
+        self._loop_().run_in_executor(self._procs, _join, w.proc)
 
     def _respawn(self, force: bool = False) -> None:
         s = self._s
@@ -493,6 +519,13 @@ class ScanPool:
         if self._loop is None:
             raise PoolUnavailable("scan pool is not started")
         return self._loop
+
+
+def _cores() -> int:
+    try:
+        return len(os.sched_getaffinity(0))
+    except (AttributeError, OSError):
+        return os.cpu_count() or 1
 
 
 def _send(conn: Connection, head: bytes, raw: bytes) -> None:

@@ -1,0 +1,120 @@
+"""Scan pool overhead: round trip per task vs in-process ``scan_bytes``, and the cost of killing a hung worker.
+
+Usage: ``.venv/bin/python bench/pool.py [--runs 200]`` from the repository root. Prints medians and ratios
+against the in-process baseline measured in the same run (absolute figures drift 30-40 % on shared machines).
+
+- small: a text mail with a ~38 KB DOCX (python-docx), scanned in-process and through a 1-worker pool;
+- large: a mail with a 5.8 MB binary attachment (sent to the worker from a thread; the scan itself is cheap);
+- kill: a part that hangs (test-only extractor) with a 0.2 s deadline: scan time minus the deadline is the
+  SIGKILL + replacement worker start + rerun of the message without that part.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import io
+import os
+import statistics
+import sys
+import time
+from email.message import EmailMessage
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from gateway.extract.base import Limits  # noqa: E402
+from gateway.extract.pool import ScanPool  # noqa: E402
+from gateway.scan import ScanSettings, scan_bytes  # noqa: E402
+
+HOSTILE = str(ROOT / "tests/unit/extract/_hostile_extractors.py")
+
+
+def _docx() -> bytes:
+    import docx  # test dependency
+
+    doc = docx.Document()
+    doc.sections[0].header.paragraphs[0].text = "Sekretess enligt OSL"
+    for i in range(400):
+        doc.add_paragraph(f"Stycke {i}: uppföljning av ärendet, se protokoll och bilagor, dnr 2026/{i}.")
+    buf = io.BytesIO()
+    doc.save(buf)
+    return buf.getvalue()
+
+
+def _mail(*attachments: tuple[bytes, str, str, str]) -> bytes:
+    m = EmailMessage()
+    m["From"] = "anna@kommun.example.se"
+    m["To"] = "x@example.com"
+    m["Subject"] = "Underlag"
+    m.set_content("Hej, här kommer underlaget. Eleven har personnummer 19121212-1212.\n")
+    for data, maintype, subtype, name in attachments:
+        m.add_attachment(data, maintype=maintype, subtype=subtype, filename=name)
+    return m.as_bytes()
+
+
+def _median_ms(samples: list[float]) -> float:
+    return statistics.median(samples) * 1000.0
+
+
+def _inprocess(raw: bytes, settings: ScanSettings, runs: int) -> float:
+    scan_bytes(raw, settings)
+    samples = []
+    for _ in range(runs):
+        t = time.perf_counter()
+        scan_bytes(raw, settings)
+        samples.append(time.perf_counter() - t)
+    return _median_ms(samples)
+
+
+async def _pooled(pool: ScanPool, raw: bytes, settings: ScanSettings, runs: int) -> float:
+    await pool.scan(raw, settings)
+    samples = []
+    for _ in range(runs):
+        t = time.perf_counter()
+        await pool.scan(raw, settings)
+        samples.append(time.perf_counter() - t)
+    return _median_ms(samples)
+
+
+async def _kill(runs: int) -> tuple[float, float]:
+    deadline = 0.2
+    limits = Limits(message_seconds=deadline)
+    settings = ScanSettings(limits=limits)
+    raw = _mail((b"HOSTILE:hang\n", "application", "octet-stream", "hang.bin"))
+    pool = ScanPool(workers=1, limits=limits, preload=[HOSTILE], grace=0.0)
+    t = time.perf_counter()
+    await pool.start()
+    started = time.perf_counter() - t
+    samples = []
+    for _ in range(runs):
+        t = time.perf_counter()
+        result = await pool.scan(raw, settings)
+        samples.append(time.perf_counter() - t - deadline)
+        assert result.unscannable, "the hanging part must be reported"
+    await pool.close()
+    return started * 1000.0, _median_ms(samples)
+
+
+async def main(runs: int) -> None:
+    settings = ScanSettings()
+    small = _mail((_docx(), "application", "vnd.openxmlformats-officedocument.wordprocessingml.document", "r.docx"))
+    large = _mail((os.urandom(5_800_000), "application", "octet-stream", "blob.bin"))
+    pool = ScanPool(workers=1)
+    await pool.start()
+    for name, raw, n in (("small", small, runs), ("large", large, max(5, runs // 20))):
+        local = _inprocess(raw, settings, n)
+        pooled = await _pooled(pool, raw, settings, n)
+        print(f"{name}: {len(raw) / 1024:.0f} KiB message, {n} runs: in-process {local:.2f} ms, "
+              f"pool {pooled:.2f} ms, overhead {pooled - local:.2f} ms, ratio {pooled / local:.2f}")
+    await pool.close()
+    start_ms, kill_ms = await _kill(max(5, runs // 20))
+    print(f"pool start (1 worker, cold fork server): {start_ms:.0f} ms")
+    print(f"kill hung worker + replace + rerun: median {kill_ms:.1f} ms (scan time minus the 0.2 s deadline)")
+
+
+if __name__ == "__main__":
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--runs", type=int, default=200)
+    asyncio.run(main(parser.parse_args().runs))
