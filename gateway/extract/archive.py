@@ -161,6 +161,9 @@ def _zip(part: Part, budget: Budget, depth: int) -> Iterator[Item]:
         return
     try:
         infos = zipfile.ZipFile(io.BytesIO(part.data)).infolist()
+    except NotImplementedError:  # "zip file version" above what zipfile knows
+        yield Unscannable(part.location, Reason.UNSUPPORTED, "zip: version")
+        return
     except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, EOFError, ValueError, struct.error):
         yield Unscannable(part.location, Reason.CORRUPT, "zip: bad central directory")
         return

@@ -19,6 +19,7 @@ its input, so its input is held to ``max_entry_bytes / 9``; nesting is bounded b
 from __future__ import annotations
 
 import io
+import struct
 from collections.abc import Iterator
 
 import olefile
@@ -85,7 +86,10 @@ def extract_msg(part: Part, budget: Budget) -> Iterator[Item]:
         except Exception:  # noqa: BLE001
             yield Unscannable(part.location, Reason.CORRUPT, "msg: directory")
             return
-        yield from _message(msg, (), part.location, part.depth, 1, budget)
+        try:
+            yield from _message(msg, (), part.location, part.depth, 1, budget)
+        except (OSError, ValueError, IndexError, KeyError, EOFError, struct.error):
+            yield Unscannable(part.location, Reason.CORRUPT, "msg: stream")  # a broken sector chain
 
 
 def _message(msg: _Msg, where: Path, loc: Location, depth: int, level: int, budget: Budget) -> Iterator[Item]:

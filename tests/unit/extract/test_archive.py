@@ -330,3 +330,45 @@ def test_parse_7z_listing() -> None:
         {"Path": "d", "Folder": "+"},
     ]
     assert parse_7z_listing("no separator") == []
+
+
+def test_zip_version_beyond_zipfile_is_unsupported() -> None:
+    data = bytearray(make_zip({"a.txt": "x"}))
+    cd = data.find(b"PK\x01\x02")
+    data[cd + 6] = 100  # version needed to extract: 10.0
+    assert drive(bytes(data)).bad == [("attachment[1] all.zip", Reason.UNSUPPORTED, "zip: version")]
+
+
+@pytest.mark.parametrize("kind_", ["zip", "gzip", "tar", "bzip2", "xz"])
+def test_mutated_archives_never_raise(kind_: str) -> None:
+    import random
+
+    buf = io.BytesIO()
+    with tarfile.open(fileobj=buf, mode="w") as tar:
+        for n in range(3):
+            data = b"tar text %d " % n * 100
+            info = tarfile.TarInfo(f"n{n}.txt")
+            info.size = len(data)
+            tar.addfile(info, io.BytesIO(data))
+    raw_tar = buf.getvalue()
+    members = {"a.txt": "hej " * 300, "b.txt": "b " * 300}
+    sample = {
+        "zip": make_zip(members),
+        "gzip": gzip.compress(raw_tar),
+        "tar": raw_tar,
+        "bzip2": bz2.compress(raw_tar),
+        "xz": lzma.compress(raw_tar),
+    }[kind_]
+    rng = random.Random(7)
+    for _ in range(150):
+        mutant = bytearray(sample)
+        for _ in range(rng.randint(1, 10)):
+            mutant[rng.randrange(len(mutant))] = rng.randrange(256)
+        if rng.random() < 0.2:
+            mutant = mutant[: rng.randrange(len(mutant))]
+        part = Part(Location(("attachment[1] x",)), "", "x", bytes(mutant), 1, kind_)
+        try:
+            items = list(extract_archive(part, Budget()))
+        except LimitExceeded:
+            continue
+        assert all(isinstance(i, (Part, TextChunk, Unscannable)) for i in items)

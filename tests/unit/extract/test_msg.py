@@ -291,3 +291,19 @@ def test_msg_attached_to_mail_through_the_walker() -> None:
     assert "Sekretessbelagd" in texts["attachment[1] mail.msg > body"]
     assert texts["attachment[1] mail.msg > attachment[1] notes.txt"] == "anteckning 19121212-1212"
     assert not out.unscannable
+
+
+def test_mutated_msg_files_never_raise() -> None:
+    import random
+
+    streams = msg_streams("Ärende", "Sekretessbelagd handling " * 100)
+    streams.update(attach(0, "notes.txt", b"anteckning " * 500))
+    streams.update(msg_streams("Inre", "inre", prefix="__attach_version1.0_#00000001/__substg1.0_3701000D/"))
+    sample = build_cfb(streams)
+    rng = random.Random(11)
+    for _ in range(150):
+        mutant = bytearray(sample)
+        for _ in range(rng.randint(1, 20)):
+            mutant[rng.randrange(len(mutant))] = rng.randrange(256)
+        items = run(bytes(mutant))
+        assert all(isinstance(i, (Part, TextChunk, Unscannable)) for i in items)

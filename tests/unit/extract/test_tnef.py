@@ -188,3 +188,24 @@ def test_winmail_dat_through_the_walker() -> None:
     assert texts["attachment[1] winmail.dat > body"] == "Sekretessbelagd handling"
     assert texts["attachment[1] winmail.dat > attachment[1] notes.txt"] == "anteckning 19121212-1212"
     assert not out.unscannable
+
+
+def test_mutated_tnef_streams_never_raise() -> None:
+    import random
+
+    sample = tnef(
+        attr(MSG, 0x0002800C, b"TNEF body"),
+        attachment("a.txt", b"x" * 100, long_name="long.txt"),
+        attr(
+            MSG,
+            0x00069003,
+            props(prop(0x001F, 0x0037, "subj\0".encode("utf-16-le")), prop(0x0003, 0x0E07, 1)),
+        ),
+    )
+    rng = random.Random(5)
+    for _ in range(300):
+        mutant = bytearray(sample)
+        for _ in range(rng.randint(1, 10)):
+            mutant[rng.randrange(len(mutant))] = rng.randrange(256)
+        items = run(bytes(mutant[: rng.randrange(len(mutant) + 1)]))
+        assert all(isinstance(i, (Part, TextChunk, Unscannable)) for i in items)
