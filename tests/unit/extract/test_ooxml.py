@@ -67,7 +67,12 @@ def build_docx() -> bytes:
     with zipfile.ZipFile(io.BytesIO(data)) as zf:
         body = zf.read("word/document.xml").decode()
     deletion = '<w:p><w:del w:id="90" w:author="x" w:date="2024-01-01T00:00:00Z"><w:r><w:delText>borttaget läkarintyg</w:delText></w:r></w:del></w:p>'
-    body = body.replace("<w:sectPr", deletion + "<w:sectPr", 1)
+    textbox = (
+        '<w:p><w:r><w:t>Före rutan </w:t></w:r><w:r><w:pict><v:shape xmlns:v="urn:schemas-microsoft-com:vml">'
+        "<v:textbox><w:txbxContent><w:p><w:r><w:t>Textruta: skyddad identitet</w:t></w:r></w:p></w:txbxContent>"
+        '</v:textbox></v:shape></w:pict></w:r><w:ins w:id="91" w:author="x"><w:r><w:t>efter rutan</w:t></w:r></w:ins></w:p>'
+    )
+    body = body.replace("<w:sectPr", deletion + textbox + "<w:sectPr", 1)
     footnotes = f'<w:footnotes {W}><w:footnote w:id="1"><w:p><w:r><w:t>Fotnot: {PNR}</w:t></w:r></w:p></w:footnote></w:footnotes>'
     custom = (
         '<Properties xmlns="http://schemas.openxmlformats.org/officeDocument/2006/custom-properties" '
@@ -117,6 +122,10 @@ def build_pptx(slide_text: str, notes_text: str) -> bytes:
         zf.writestr("ppt/presentation.xml", f"<p:presentation {p}/>")
         zf.writestr("ppt/slides/slide1.xml", slide)
         zf.writestr("ppt/notesSlides/notesSlide1.xml", notes)
+        zf.writestr(
+            "ppt/comments/comment1.xml",
+            f'<p:cmLst {p}><p:cm authorId="0"><p:text>Granska: sekretess gäller</p:text></p:cm></p:cmLst>',
+        )
     return out.getvalue()
 
 
@@ -134,6 +143,8 @@ def docx_chunks() -> dict[str, TextChunk]:
         ("document.xml", "Namn\tPersonnummer\nTolvan Tolvansson\t191212121212\n"),
         ("document.xml", "dold diagnos F32.1"),
         ("document.xml", "borttaget läkarintyg"),
+        ("document.xml", "Före rutan efter rutan\n"),  # a text box does not split its host paragraph
+        ("document.xml", "Textruta: skyddad identitet\n"),
         ("header1.xml", "Sekretessbelagd handling"),
         ("footer1.xml", "Socialförvaltningen"),
         ("footnotes.xml", f"Fotnot: {PNR}"),
@@ -167,6 +178,7 @@ def test_pptx_slides_and_speaker_notes() -> None:
     assert unscannable == []
     assert f"Elev {PNR}" in chunks["attachment[1] bilder.bin > slide1.xml"].text
     assert "läkarintyg" in chunks["attachment[1] bilder.bin > notesSlide1.xml"].text
+    assert "Granska: sekretess gäller\n" == chunks["attachment[1] bilder.bin > comment1.xml"].text
 
 
 def part(data: bytes, kind: str = "docx") -> Part:
