@@ -1,3 +1,4 @@
+# ruff: noqa: E501 - Swedish prose in string literals reads better unwrapped
 """Generate the example messages in this directory (reproducible: fixed dates, ids and boundaries).
 
     .venv/bin/python examples/make_examples.py          # rewrites examples/*.eml

@@ -46,7 +46,7 @@ _ODF = {
     b"application/vnd.oasis.opendocument.spreadsheet": "ods",
     b"application/vnd.oasis.opendocument.presentation": "odp",
 }
-_HEADER_LINE = re.compile(rb"([A-Za-z][A-Za-z0-9-]{0,76}):[^\r\n]*\r?\n(?:[ \t][^\r\n]*\r?\n)*")
+_HEADER_LINE = re.compile(rb"([A-Za-z][!-9;-~]{0,76}):[^\r\n]*\r?\n(?:[ \t][^\r\n]*\r?\n)*")
 _MAIL_HEADERS = frozenset(
     {b"from", b"to", b"cc", b"subject", b"date", b"message-id", b"received", b"mime-version",
      b"return-path", b"content-type", b"reply-to", b"x-mailer", b"delivered-to", b"sender"}
@@ -229,10 +229,10 @@ def _text_type(data: bytes, declared: str, filename: str) -> str:
         return "ics"
     if upper.startswith(b"BEGIN:VCARD"):
         return "vcf"
-    if _looks_html(start):
-        return "html"
     if _looks_mail(prefix):
         return "eml"
+    if _looks_html(start):
+        return "html"
     if not _looks_text(prefix, data):
         return "unknown"
     if declared.startswith(("text/csv", "text/comma-separated")) or filename.endswith((".csv", ".tsv")):
@@ -260,8 +260,8 @@ def _looks_mail(prefix: bytes) -> bool:
             break
         known += m.group(1).lower() in _MAIL_HEADERS
         pos = m.end()
-    rest = prefix[pos : pos + 2]
-    return known >= 2 and (rest.startswith((b"\r\n", b"\n")) or pos == len(prefix))
+    rest = prefix[pos:]
+    return known >= 2 and (rest.startswith((b"\r\n", b"\n")) or b"\n" not in rest)
 
 
 def _looks_text(prefix: bytes, data: bytes) -> bool:
