@@ -16,6 +16,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+import ahocorasick
 import regex
 
 from gateway.detect.base import Text
@@ -65,39 +66,66 @@ class Near:
 
 
 class Keywords:
-    """A compiled set of keywords, each a regex alternative with a canonical name (for evidence)."""
+    """Keywords in one Aho-Corasick automaton (one C pass per window), with word-boundary checks.
 
-    def __init__(self, entries: Iterable[tuple[str, str]]) -> None:
-        pairs = list(entries)
-        self.names = [name for name, _ in pairs]
-        body = "|".join(f"(?P<k{i}>{pat})" for i, (_, pat) in enumerate(pairs))
-        self.pattern = regex.compile(rf"(?<![^\W\d_])(?:{body})(?![^\W\d_])")
+    ``entries`` maps a canonical name (used in evidence, ``kw:<name>``) to lower-case spellings; the
+    automaton also holds their Capitalised and UPPER forms, so windows are searched without lower-casing.
+    A spelling ending in ``*`` is a prefix (``patient*`` matches ``patienten``); any other must end at a
+    word boundary. Every spelling must start at one (no letter before it).
+    """
 
-    def _name(self, m: regex.Match[str]) -> str:
-        return self.names[int(str(m.lastgroup)[1:])]
+    def __init__(self, entries: Iterable[tuple[str, Sequence[str]]]) -> None:
+        self.automaton = ahocorasick.Automaton()
+        for name, spellings in entries:
+            for spelling in spellings:
+                prefix = spelling.endswith("*")
+                word = spelling.rstrip("*")
+                for form in {word, word.capitalize(), word.upper()}:
+                    self.automaton.add_word(form, (name, len(form), prefix))
+        self.automaton.make_automaton()
+
+    def _matches(self, part: str) -> list[tuple[int, int, str]]:
+        """(start, end, name) of every keyword in ``part`` that sits on word boundaries."""
+        out = []
+        for last, (name, length, prefix) in self.automaton.iter(part):
+            start, end = last + 1 - length, last + 1
+            if start > 0 and part[start - 1].isalpha() and part[start].isalpha():
+                continue
+            if not prefix and end < len(part) and part[end].isalpha() and part[end - 1].isalpha():
+                continue
+            out.append((start, end, name))
+        return out
+
+    def near(
+        self, text: Text, start: int, end: int, width: int = KEYWORD_WINDOW, after: bool = True
+    ) -> Near | None:
+        """The nearest keyword before (or, with ``after``, after) the span, within ``width`` characters."""
+        s = text.text
+        lo, hi = max(0, start - width - 1), min(len(s), end + width + 1) if after else start
+        part = s[lo:hi]
+        rel_start, rel_end = start - lo, end - lo
+        best: Near | None = None
+        for m_start, m_end, name in self._matches(part):
+            if (m_start == 0 and lo > 0) or (after and m_end == len(part) and hi < len(s)):
+                continue  # cut by the window: its boundary cannot be checked
+            if m_end <= rel_start:
+                distance = rel_start - m_end
+            elif m_start >= rel_end:
+                distance = m_start - rel_end
+            else:
+                continue
+            if distance <= width and (best is None or distance < best.distance):
+                best = Near(name, distance)
+        return best
 
     def before(self, text: Text, start: int, width: int) -> Near | None:
         """The nearest keyword ending within ``width`` characters before ``start``."""
-        lo = max(0, start - width)
-        last = None
-        for m in self.pattern.finditer(window(text, lo, start)):
-            last = m
-        return None if last is None else Near(self._name(last), start - lo - last.end())
-
-    def after(self, text: Text, end: int, width: int) -> Near | None:
-        """The nearest keyword starting within ``width`` characters after ``end``."""
-        m = self.pattern.search(window(text, end, end + width))
-        return None if m is None else Near(self._name(m), m.start())
-
-    def near(self, text: Text, start: int, end: int, width: int = KEYWORD_WINDOW) -> Near | None:
-        """The nearest keyword before or after the span within ``width`` characters."""
-        found = [n for n in (self.before(text, start, width), self.after(text, end, width)) if n]
-        return min(found, key=lambda n: n.distance) if found else None
+        return self.near(text, start, start, width, after=False)
 
     def in_string(self, value: str) -> str | None:
-        """The canonical name of the first keyword in an already lower-cased string."""
-        m = self.pattern.search(value)
-        return None if m is None else self._name(m)
+        """The canonical name of the first keyword in a string (a table header cell)."""
+        found = self._matches(value)
+        return found[0][2] if found else None
 
 
 def column_header(text: Text, pos: int) -> str | None:
@@ -163,40 +191,43 @@ def lift_lists(hits: list[Hit], minimum: float = 0.80, count: int = 3) -> list[H
 
 
 POSITIVE_SE = Keywords([
-    ("personnummer", r"person(?:nummer|numret|numren|numrets|nr)|pers\.? ?nr\.?|p-?nr|pnr|personnr"),
-    ("samordningsnummer", r"samordningsnum\w*|samordningsnr"),
-    ("födelsedatum", r"födelsedatum\w*|födelsenummer|född|födda|f\. ?d\."),
-    ("elev", r"elev(?:en|er|erna|ens|ernas)?"),
-    ("patient", r"patient\w*"),
-    ("brukare", r"brukar(?:e|en|na|es|ens)"),
-    ("klient", r"klient(?:en|er|erna|ens)?"),
-    ("vårdnadshavare", r"vårdnadshavar\w*"),
-    ("fødselsnummer", r"fødselsnum\w*|fødselsnr|f\.nr|fnr|født|fødd"),
-    ("d-nummer", r"d-num\w*|d-nr"),
-    ("cpr", r"cpr(?:-?n(?:umme)?r\.?)?"),
-    ("hetu", r"hetu|henkilötunnus\w*|sotu"),
-    ("interim", r"t-num\w*|interimsnum\w*|reservnum\w*"),
+    ("personnummer", ["personnummer*", "personnumr*", "personnr*", "pers.nr", "pers. nr", "pers nr", "pnr",
+                      "p-nr", "p.nr", "personbevis"]),
+    ("samordningsnummer", ["samordningsnum*", "samordningsnr*"]),
+    ("födelsedatum", ["födelsedatum*", "födelsenummer*", "född", "födda", "f.d.", "födelsedag*"]),
+    ("elev", ["elev", "eleven", "elever", "eleverna", "elevens", "elevernas", "elev-"]),
+    ("patient", ["patient*"]),
+    ("brukare", ["brukare", "brukaren", "brukarna", "brukares", "brukarens"]),
+    ("klient", ["klient", "klienten", "klienter", "klienterna", "klientens"]),
+    ("vårdnadshavare", ["vårdnadshavar*"]),
+    ("fødselsnummer", ["fødselsnum*", "fødselsnr*", "f.nr", "fnr", "født", "fødd",
+                       "fødselsdato*"]),
+    ("d-nummer", ["d-num*", "d-nr"]),
+    ("cpr", ["cpr"]),
+    ("hetu", ["hetu", "henkilötunnu*", "sotu", "personbeteckning*"]),
+    ("interim", ["t-num*", "interimsnum*", "reservnum*", "reservnr"]),
 ])
 
 NEGATIVE = Keywords([
-    ("ocr", r"ocr(?:-?n(?:umme)?r)?"),
-    ("referens", r"referen[sc]\w*|ref\.?|referanse\w*"),
-    ("bankgiro", r"bankgiro\w*|bg"),
-    ("plusgiro", r"plusgiro\w*|postgiro\w*|pg"),
-    ("faktura", r"faktura\w*|fakt\.?|invoice\w*"),
-    ("kundnr", r"kundn(?:umme)?r\w*|kundenummer\w*|kund-?id"),
-    ("avtalsnummer", r"avtalsn(?:umme)?r\w*|avtale\w*"),
-    ("ordernummer", r"ordern(?:umme)?r\w*|ordrenummer\w*|order|ordre"),
-    ("ärende", r"ärende\w*|saksn(?:umme)?r\w*|dnr|diarienummer\w*|diarienr"),
-    ("tel", r"tel\.?|telefon\w*|tlf\.?|fax|växel\w*|sentralbord\w*|ring"),
-    ("mobil", r"mobil\w*|mob\.?|cell\w*"),
-    ("sms", r"sms"),
-    ("org.nr", r"org\.? ?nr\.?|orgnr|org\.?nummer|organisa[ts]i?on\w*"),
-    ("iban", r"iban|bic|swift"),
-    ("konto", r"konto\w*|clearing\w*|bankkonto\w*"),
-    ("artikel", r"artikel\w*|art\.? ?nr\.?|artnr|varunummer\w*|isbn|ean|gtin"),
-    ("kid", r"kid(?:-?nummer|-?nr)?"),
-    ("intl-prefix", r"\+46|0046|\+47|0047|\+45|0045|\+358"),
+    ("ocr", ["ocr"]),
+    ("referens", ["referens*", "referenc*", "ref", "ref.", "referanse*", "reference*"]),
+    ("bankgiro", ["bankgiro*", "bg", "bg."]),
+    ("plusgiro", ["plusgiro*", "postgiro*", "pg", "pg."]),
+    ("faktura", ["faktura*", "fakt.", "invoice*"]),
+    ("kundnr", ["kundnr*", "kundnummer*", "kundenummer*", "kund-id", "kundid"]),
+    ("avtalsnummer", ["avtalsnummer*", "avtalsnr*", "avtal", "avtale*"]),
+    ("ordernummer", ["ordernummer*", "ordernr*", "order", "ordre*", "beställningsnummer*"]),
+    ("ärende", ["ärende*", "saksnummer*", "saksnr*", "dnr", "diarienummer*", "diarienr*"]),
+    ("tel", ["tel", "tel.", "telefon*", "tlf", "tlf.", "fax", "växel*", "sentralbord*", "ring"]),
+    ("mobil", ["mobil*", "mob", "mob.", "mobiltelefon*"]),
+    ("sms", ["sms"]),
+    ("org.nr", ["org.nr*", "org nr", "org. nr", "orgnr", "org.nummer",
+                "organisationsnummer*", "organisasjonsnummer*"]),
+    ("iban", ["iban", "bic", "swift"]),
+    ("konto", ["konto*", "clearing*", "bankkonto*"]),
+    ("artikel", ["artikel*", "art.nr", "artnr", "varunummer*", "isbn", "ean", "gtin"]),
+    ("kid", ["kid", "kid-nummer", "kid-nr", "kidnummer"]),
+    ("intl-prefix", ["+46", "0046", "+47", "0047", "+45", "0045", "+358"]),
 ])
 
 

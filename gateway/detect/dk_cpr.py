@@ -25,14 +25,16 @@ from gateway.validators import dk_cpr, se_personnummer
 from gateway.validators.exceptions import ValidationError
 
 _TAIL = regex.compile(r"(?P<sep>[ \t]*-[ \t]*|[ \t])(?P<tail>[0-9]{4})(?![0-9])")
-CPR = Keywords([("cpr", r"cpr(?:-?n(?:umme)?r\.?)?|cpr-?nummer\w*")])
-GENERIC = Keywords([("personnummer", r"personnummer\w*|personnr\.?|p-?nr")])
+CPR = Keywords([("cpr", ["cpr"])])
+GENERIC = Keywords([("personnummer", ["personnummer*", "personnr*", "pnr", "p-nr"])])
 
 
 def candidates(text: Text) -> Iterator[tuple[int, int, str, bool]]:
     """(start, end, digits, separated) for CPR-shaped places."""
     s = text.text
     for start, end in digit_runs(text):
+        if s[start] not in "0123" or s[start + 2] not in "01":
+            continue  # cannot start with DDMM
         if end - start == 10:
             yield start, end, s[start:end], False
         elif end - start == 6:

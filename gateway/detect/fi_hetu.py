@@ -28,7 +28,7 @@ from gateway.validators.exceptions import ValidationError
 
 _TAIL = regex.compile(r"[-+A-FU-Y][0-9]{3}[0-9A-Y](?![0-9A-Za-z])")
 POSITIVE_FI = Keywords([
-    ("hetu", r"hetu|henkilötunnu\w*|sotu|personbeteckning\w*|personnummer\w*|identitetsnummer"),
+    ("hetu", ["hetu", "henkilötunnu*", "sotu", "personbeteckning*", "personnummer*", "identitetsnummer*"]),
 ])
 
 

@@ -44,6 +44,8 @@ def candidates(text: Text) -> Iterator[tuple[int, int, str, bool]]:
     """(start, end, digits, separated) for Norwegian-shaped places."""
     s = text.text
     for start, end in digit_runs(text):
+        if s[start] not in "89" and s[start + 2] not in "014589":
+            continue  # month digit of no fnr/D/H/Tenor month (FH-nummer, 8/9 first, carry no date)
         if end - start == 11:
             yield start, end, s[start:end], False
         elif end - start == 6:

@@ -61,6 +61,11 @@ class Candidate:
     vat: bool = False
 
 
+def _plausible(s: str, i: int) -> bool:
+    """Cheap pre-check of ``YYMMDD`` at ``s[i:]``: month 00-19 and a day digit a date can start with."""
+    return s[i + 2] in "01" and s[i + 4] in "01236789"
+
+
 def candidates(text: Text) -> Iterable[Candidate]:
     """Swedish-shaped candidates from the shared digit-run scan."""
     s = text.text
@@ -69,12 +74,14 @@ def candidates(text: Text) -> Iterable[Candidate]:
         if length in (10, 12):
             run = s[start:end]
             if length == 12 and run.endswith("01") and _vat_prefix(s, start):
-                yield Candidate(start, end, "", run[:6], "", run[6:10], vat=True)
+                if _plausible(run, 0):
+                    yield Candidate(start, end, "", run[:6], "", run[6:10], vat=True)
             elif length == 10:
-                yield Candidate(start, end, "", run[:6], "", run[6:])
-            elif run[:2] in _CENTURIES:
+                if _plausible(run, 0):
+                    yield Candidate(start, end, "", run[:6], "", run[6:])
+            elif run[:2] in _CENTURIES and _plausible(run, 2):
                 yield Candidate(start, end, run[:2], run[2:8], "", run[8:])
-        elif length in (6, 8):
+        elif length in (6, 8) and _plausible(s, end - 6):
             m = _TAIL.match(s, end)
             if m is None:
                 continue

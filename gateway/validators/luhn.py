@@ -14,19 +14,14 @@ from __future__ import annotations
 
 from gateway.validators.exceptions import InvalidChecksum, InvalidFormat
 
-_DOUBLED = (0, 2, 4, 6, 8, 1, 3, 5, 7, 9)
-_ASCII_DIGITS = frozenset("0123456789")
+_DOUBLED = str.maketrans("0123456789", "0246813579")  # digit sum of 2 * d
 
 
 def checksum(number: str) -> int:
     """The Luhn sum mod 10 of ``number`` (0 means a valid check digit at the end)."""
-    if not number or not set(number) <= _ASCII_DIGITS:
+    if not (number.isascii() and number.isdigit()):
         raise InvalidFormat()
-    total = 0
-    for i, ch in enumerate(reversed(number)):
-        d = ord(ch) - 48
-        total += _DOUBLED[d] if i & 1 else d
-    return total % 10
+    return sum(map(int, number[-1::-2] + number[-2::-2].translate(_DOUBLED))) % 10
 
 
 def calc_check_digit(number: str) -> str:
