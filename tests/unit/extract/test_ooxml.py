@@ -222,3 +222,22 @@ def test_entry_count_and_ratio_limits() -> None:
     bomb = rezip(build_docx(), {"word/document.xml": b"<a>" + b" " * (4 << 20) + b"</a>"})
     with pytest.raises(LimitExceeded, match="max_ratio"):
         list(extract_ooxml(part(bomb), Budget(Limits(ratio_floor=1 << 20))))
+
+
+def test_scan_reports_findings_per_part_and_the_label_as_confidential() -> None:
+    from gateway.model import Category
+    from gateway.scan import scan_bytes
+
+    named = (
+        '<Properties xmlns="http://schemas.openxmlformats.org/officeDocument/2006/custom-properties" '
+        'xmlns:vt="http://schemas.openxmlformats.org/officeDocument/2006/docPropsVTypes">'
+        f'<property fmtid="{{D5CDD505-2E9C-101B-9397-08002B2CF9AE}}" pid="2" name="MSIP_Label_{GUID}_Enabled"><vt:lpwstr>true</vt:lpwstr></property>'
+        f'<property fmtid="{{D5CDD505-2E9C-101B-9397-08002B2CF9AE}}" pid="3" name="MSIP_Label_{GUID}_Name"><vt:lpwstr>Konfidentiell</vt:lpwstr></property>'
+        "</Properties>"
+    )
+    result = scan_bytes(mail(rezip(build_docx(), {"docProps/custom.xml": named}), "rapport.docx"))
+    found = {(f.category, f.location) for f in result.findings}
+    assert (Category.PERSONNUMMER, "attachment[1] rapport.docx > footnotes.xml") in found
+    assert (Category.CONFIDENTIAL, "attachment[1] rapport.docx > header1.xml") in found
+    assert (Category.CONFIDENTIAL, "attachment[1] rapport.docx > custom.xml") in found
+    assert result.unscannable == ()
