@@ -85,8 +85,9 @@ def ocr_png(data: bytes, budget: Budget) -> str:
         raise OcrError(Reason.TIMEOUT, f"ocr_seconds={limits.ocr_seconds:g}") from exc
     finally:
         used[1] += time.monotonic() - started
-    if proc.returncode != 0:
-        raise OcrError(Reason.CORRUPT, f"tesseract exit {proc.returncode}")
+    if proc.returncode != 0:  # a raster format we know is damaged; anything else (SVG, HEIC...) unsupported
+        known = size is not None or data[:4] in (b"II*\0", b"MM\0*") or data[8:12] == b"WEBP"
+        raise OcrError(Reason.CORRUPT if known else Reason.UNSUPPORTED, f"tesseract exit {proc.returncode}")
     return proc.stdout.decode("utf-8", "replace")
 
 

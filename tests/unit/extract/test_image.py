@@ -125,3 +125,10 @@ def test_exhausted_ocr_time_is_timeout(monkeypatch: pytest.MonkeyPatch) -> None:
     with pytest.raises(OcrError, match="ocr_seconds=0") as info:
         ocr_png(render("x"), Budget(Limits(ocr=True, ocr_seconds=0)))
     assert info.value.reason == Reason.TIMEOUT
+
+
+@pytest.mark.ocr
+@needs_tesseract
+def test_format_tesseract_cannot_read_is_unsupported() -> None:
+    items = run(b'<svg xmlns="http://www.w3.org/2000/svg"><text>19121212-1212</text></svg>', Limits(ocr=True))
+    assert [i.reason for i in items if isinstance(i, Unscannable)] == [Reason.UNSUPPORTED]
