@@ -372,3 +372,20 @@ def test_mutated_archives_never_raise(kind_: str) -> None:
         except LimitExceeded:
             continue
         assert all(isinstance(i, (Part, TextChunk, Unscannable)) for i in items)
+
+
+def test_finding_in_a_zip_member_through_the_whole_scan() -> None:
+    pytest.importorskip("gateway.mime.parse")
+    from gateway.scan import ScanSettings, scan_bytes
+
+    msg = email.message.EmailMessage()
+    msg["From"], msg["To"], msg["Subject"] = "a@example.se", "b@example.org", "Bilaga"
+    msg.set_content("Se bilaga.")
+    msg.add_attachment(
+        make_zip({"notes.txt": SECRET}), maintype="application", subtype="zip", filename="all.zip"
+    )
+    result = scan_bytes(msg.as_bytes(), ScanSettings(Limits()))
+    found = {(f.category, f.location) for f in result.findings}
+    assert ("personnummer", "attachment[1] all.zip > notes.txt") in found
+    assert ("confidential", "attachment[1] all.zip > notes.txt") in found
+    assert all("19121212" not in f.sample for f in result.findings)

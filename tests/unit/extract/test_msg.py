@@ -307,3 +307,24 @@ def test_mutated_msg_files_never_raise() -> None:
             mutant[rng.randrange(len(mutant))] = rng.randrange(256)
         items = run(bytes(mutant))
         assert all(isinstance(i, (Part, TextChunk, Unscannable)) for i in items)
+
+
+def test_rtf_body_text_reaches_the_rtf_extractor() -> None:
+    pytest.importorskip("gateway.mime.parse")
+    import email.message
+
+    from gateway.extract.base import lookup
+    from gateway.extract.walk import extract_message
+
+    if lookup("rtf") is None:
+        pytest.skip("no rtf extractor registered")
+    rtf = b"{\\rtf1\\ansi Sekretessbelagd handling 19121212-1212\\par}"
+    streams = msg_streams("RTF", None, **{"__substg1.0_10090102": compressed_rtf.compress(rtf)})
+    mail = email.message.EmailMessage()
+    mail["From"], mail["To"], mail["Subject"] = "a@example.se", "b@example.org", "x"
+    mail.set_content("x")
+    mail.add_attachment(
+        build_cfb(streams), maintype="application", subtype="octet-stream", filename="mail.msg"
+    )
+    texts = {str(c.location): c.text for c in extract_message(mail.as_bytes()).chunks}
+    assert "Sekretessbelagd handling 19121212-1212" in texts["attachment[1] mail.msg > body.rtf"]
