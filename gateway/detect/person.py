@@ -8,9 +8,11 @@ as the terms, so they cost nothing extra; this module judges them, lazily and on
   ``gutten``; kind ``role``), a possessive with a relative (``min son``, ``sønnen min``; kind
   ``possessive``), a capitalised first name from ``first_names.txt`` followed by a capitalised surname or a
   verb (``Kalle har``), or in a file name any listed first name (``Läkarintyg_Kalle.pdf``);
-* **weak** — kind ``weak`` phrases (``den enskilde``), a pronoun before a verb (``hon har``, ``han er``), or a
-  role noun in generic wording: a clause opened by ``om``/``när``/``hvis``/``dersom`` or containing
-  ``varje``/``alla``/``hver`` before the noun.
+* **weak** — a pronoun before a verb (``hon har``, ``han er``, ``jag är``): someone specific, but unnamed.
+
+Generic wording marks no one: kind ``weak`` phrases (``den enskilde``, ``vårdnadshavare``) and role nouns in a
+clause opened by ``om``/``när``/``hvis``/``dersom`` or containing ``varje``/``alla``/``hver`` before the noun
+are ignored, as policy texts say "om eleven har ett läkarintyg" about every pupil.
 
 In statute-like text (three or more ``§`` in the chunk, or one within ``STATUTE_WINDOW``) role nouns and weak
 phrases are ignored: laws speak of "barnet" and "patienten" in general. Names and possessives still count.
@@ -115,7 +117,6 @@ class PersonIndex:
         b = min(len(self.lower), span[1] + window)
         if self.filename:
             return _filename_marker(self.lower[a:b], self.markers)
-        best: Marker | None = None
         statute: bool | None = None
         lo, hi = bisect.bisect_left(self._starts, a), bisect.bisect_right(self._starts, b)
         for m in self.markers[lo:hi]:
@@ -125,22 +126,16 @@ class PersonIndex:
                     statute = self.statute_near(span[0])
                 if statute:
                     continue
-            name = f"person:{m.entry.stem}"
             if kind == "weak" or (kind == "role" and _generic(self.lower, m.start)):
-                best = best or Marker(name, WEAK)
-                continue
-            return Marker(name, STRONG)
+                continue  # generic wording names no one
+            return Marker(f"person:{m.entry.stem}", STRONG)
         if _name_marker(self.text[a:b]):
             return Marker("person:name", STRONG)
-        if best is None:
-            low = self.lower[a:b]
-            p = _PRONOUN.search(low)
-            if p is not None and not _PRONOUN_GENERIC.search(low):
-                if statute is None:
-                    statute = self.statute_near(span[0])
-                if not statute:
-                    best = Marker(f"person:{p.group().split()[0]}", WEAK)
-        return best
+        low = self.lower[a:b]
+        p = _PRONOUN.search(low)
+        if p is None or _PRONOUN_GENERIC.search(low) or self.statute_near(span[0]):
+            return None
+        return Marker(f"person:{p.group().split()[0]}", WEAK)
 
 
 def _name_marker(window: str) -> bool:
