@@ -74,7 +74,7 @@ def test_lmtp_rejects_helo_and_ehlo(gateway: Any) -> None:
         lines.append(line)
         if line[3:4] == b" ":
             break
-    assert b"250-DSN\r\n" in lines and any(l.startswith(b"250-XFORWARD") for l in lines)
+    assert b"250-DSN\r\n" in lines and any(x.startswith(b"250-XFORWARD") for x in lines)
     s.close()
 
 
