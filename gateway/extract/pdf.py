@@ -24,19 +24,23 @@ import struct
 import subprocess
 import threading
 import time
+import warnings
 import zlib
 from collections.abc import Iterator
+from typing import Any
 
 import pypdfium2 as pdfium
 import pypdfium2.raw as pdfium_c
 
 from gateway.extract.base import Budget, Item, LimitExceeded, Limits, extractor, lookup
+from gateway.masking import safe_filename
 from gateway.model import Part, Reason, TextChunk, Unscannable
 
 OCR_DPI = 300
 _PASSWORD_ERROR = 4  # FPDF_ERR_PASSWORD
 _IMAGE = (pdfium_c.FPDF_PAGEOBJ_IMAGE,)
 _STREAM = re.compile(rb"stream\r?\n")
+_INFO_KEYS = frozenset({"Title", "Author", "Subject", "Keywords"})
 _SPLIT = re.compile(r"[0-9][-+]?( )[0-9]")
 
 
@@ -148,13 +152,70 @@ def _check_ratio(out: int, packed: int, limits: Limits) -> None:
         raise LimitExceeded(Reason.OVER_LIMIT, f"max_ratio={limits.max_ratio}")
 
 
+def _wide(fn: Any, *args: Any) -> str:
+    """A UTF-16LE string from a pdfium ``(…, buffer, length)`` getter; capped at 1 MiB."""
+    size = int(fn(*args, None, 0))
+    if size <= 2:
+        return ""
+    size = min(size, 1 << 20)
+    buf = (ctypes.c_ushort * (size // 2))()
+    fn(*args, buf, size)
+    return bytes(buf).decode("utf-16-le", "replace").split("\x00", 1)[0]
+
+
+def _annotation_text(page: pdfium.PdfPage, form: Any) -> list[str]:
+    """Comment texts and filled-in form fields (``name: value``): the text layer has neither."""
+    out = []
+    for i in range(min(int(pdfium_c.FPDFPage_GetAnnotCount(page.raw)), 2000)):
+        annot = pdfium_c.FPDFPage_GetAnnot(page.raw, i)
+        if not annot:
+            continue
+        try:
+            if form is not None and pdfium_c.FPDFAnnot_GetSubtype(annot) == pdfium_c.FPDF_ANNOT_WIDGET:
+                value = _wide(pdfium_c.FPDFAnnot_GetFormFieldValue, form, annot)
+                if value.strip():
+                    out.append(f"{_wide(pdfium_c.FPDFAnnot_GetFormFieldName, form, annot)}: {value}")
+            else:
+                value = _wide(pdfium_c.FPDFAnnot_GetStringValue, annot, b"Contents")
+                if value.strip():
+                    out.append(value)
+        finally:
+            pdfium_c.FPDFPage_CloseAnnot(annot)
+    return out
+
+
+def _document_items(doc: pdfium.PdfDocument, part: Part, budget: Budget) -> Iterator[Item]:
+    """Document info (title, author…) as metadata and embedded files as child parts."""
+    info = doc.get_metadata_dict(skip_empty=True)
+    lines = [f"{k.lower()}: {v}" for k, v in info.items() if k in _INFO_KEYS and str(v).strip()]
+    if lines:
+        yield TextChunk(part.location.child("info"), "metadata", "\n".join(lines))
+    for index in range(min(doc.count_attachments(), budget.limits.max_entries)):
+        budget.check_time()
+        attachment = doc.get_attachment(index)
+        name = attachment.get_name() or f"file {index + 1}"
+        where = part.location.child(safe_filename(name) or f"file {index + 1}")
+        data = bytes(attachment.get_data())
+        if len(data) > budget.limits.max_entry_bytes:
+            yield Unscannable(where, Reason.OVER_LIMIT, f"max_entry_bytes={budget.limits.max_entry_bytes}")
+            continue
+        budget.charge(len(data))
+        budget.count_part()
+        yield Part(where, "application/octet-stream", name, data, part.depth + 1)
+
+
 def _has_images(page: pdfium.PdfPage) -> bool:
     return next(iter(page.get_objects(filter=_IMAGE, max_depth=3)), None) is not None
 
 
 def _read(doc: pdfium.PdfDocument, part: Part, budget: Budget) -> Iterator[Item]:
     limits = budget.limits
+    with warnings.catch_warnings():  # a failed XFA load warns; the AcroForm values are still there
+        warnings.simplefilter("ignore")
+        doc.init_forms()
+    form = doc.formenv.raw if doc.formenv else None
     pages = len(doc)
+    notes: list[str] = []
     wanted = min(pages, limits.max_pdf_pages)
     texts: list[str] = []
     size = 0
@@ -165,6 +226,7 @@ def _read(doc: pdfium.PdfDocument, part: Part, budget: Budget) -> Iterator[Item]
         page = doc[index]
         try:
             text = _page_text(page).replace("\r\n", "\n").replace("\r", "\n")
+            notes += _annotation_text(page, form)
             if not text.strip() and _has_images(page):
                 scanned.append(index)
                 if limits.ocr and len(scanned) <= limits.ocr_pages and lookup("image") is not None:
@@ -182,6 +244,9 @@ def _read(doc: pdfium.PdfDocument, part: Part, budget: Budget) -> Iterator[Item]
     joined = "\n".join(texts)
     if joined.strip():
         yield TextChunk(part.location, "attachment", joined)
+    if notes:
+        yield TextChunk(part.location.child("annotations"), "attachment", "\n".join(notes))
+    yield from _document_items(doc, part, budget)
     if scanned and (not limits.ocr or lookup("image") is None):
         yield Unscannable(part.location, Reason.NEEDS_OCR, f"image-only pages={len(scanned)}")
     elif scanned and len(scanned) > limits.ocr_pages:

@@ -163,3 +163,43 @@ def test_pdftotext_fallback_reads_text_and_fails_on_garbage() -> None:
     text = pdftotext(split_pdf(), Budget())
     assert text is not None and "Sekretessbelagd handling" in text
     assert pdftotext(b"not a pdf", Budget()) is None
+
+
+def form_pdf() -> bytes:
+    """A filled-in AcroForm field (no appearance stream, so the text layer is empty) written by hand."""
+    objects = [
+        b"<</Type/Catalog/Pages 2 0 R/AcroForm<</Fields[4 0 R]>>>>",
+        b"<</Type/Pages/Kids[3 0 R]/Count 1>>",
+        b"<</Type/Page/Parent 2 0 R/MediaBox[0 0 612 792]/Annots[4 0 R]>>",
+        b"<</Type/Annot/Subtype/Widget/FT/Tx/T(Personnummer)/V(" + PNR.encode() + b")/Rect[50 700 300 720]/P 3 0 R>>",
+    ]
+    out = bytearray(b"%PDF-1.7\n")
+    offsets = []
+    for n, body in enumerate(objects, 1):
+        offsets.append(len(out))
+        out += f"{n} 0 obj\n".encode() + body + b"\nendobj\n"
+    xref = len(out)
+    out += f"xref\n0 {len(objects) + 1}\n0000000000 65535 f \n".encode()
+    out += b"".join(f"{o:010d} 00000 n \n".encode() for o in offsets)
+    out += f"trailer\n<</Size {len(objects) + 1}/Root 1 0 R>>\nstartxref\n{xref}\n%%EOF\n".encode()
+    return bytes(out)
+
+
+def test_form_fields_comments_info_and_embedded_files() -> None:
+    items = run(form_pdf())
+    assert [(str(i.location), i.text) for i in items if isinstance(i, TextChunk)] == [
+        ("attachment[1] x.pdf > annotations", f"Personnummer: {PNR}")
+    ]
+    pdf = new_pdf()
+    pdf.set_title("Läkarintyg")
+    pdf.cell(text="Se bilaga och kommentar.")
+    pdf.text_annotation(20, 20, "Kommentar: sekretess gäller")
+    pdf.embed_file(bytes=b"Personnummer;19121212-1212\n", basename="elever.csv")
+    items = run(bytes(pdf.output()))
+    chunks = {str(i.location): i for i in items if isinstance(i, TextChunk)}
+    assert chunks["attachment[1] x.pdf > annotations"].text == "Kommentar: sekretess gäller"
+    assert chunks["attachment[1] x.pdf > info"].origin == "metadata"
+    assert "title: Läkarintyg" in chunks["attachment[1] x.pdf > info"].text
+    [child] = [i for i in items if isinstance(i, Part)]
+    assert str(child.location) == "attachment[1] x.pdf > elever.csv" and child.depth == 2
+    assert child.data == b"Personnummer;19121212-1212\n"
