@@ -61,6 +61,7 @@ _PPTX_PARTS = re.compile(
 )
 _EMBEDDED = re.compile(r"(word|xl|ppt)/embeddings/[^/]+", re.IGNORECASE)
 _MEDIA = re.compile(r"(word|xl|ppt)/media/[^/]+", re.IGNORECASE)
+_CUSTOM_XML = re.compile(r"customXml/item\d+\.xml", re.IGNORECASE)
 _CORE_FIELDS = ("title", "subject", "keywords", "description", "creator", "lastModifiedBy", "category")
 _APP_FIELDS = ("Company", "Manager", "HyperlinkBase")
 _PRIORITY = ("document", "slide", "header", "footer", "footnotes", "endnotes", "notes", "comment")
@@ -116,6 +117,15 @@ def labelinfo_text(data: bytes) -> str:
     return "\n".join(lines)
 
 
+def _leaf_text(data: bytes) -> str:
+    """``name: value`` per leaf element: SharePoint column values and data-bound content controls."""
+    lines = []
+    for elem in iterparse(data):
+        if len(elem) == 0 and elem.text and elem.text.strip():
+            lines.append(f"{local(elem.tag)}: {elem.text.strip()}")
+    return "\n".join(lines)
+
+
 def _guid(value: str | None) -> str:
     return (value or "").strip().strip("{}")
 
@@ -132,6 +142,8 @@ def metadata_items(zf: zipfile.ZipFile, location: Location, budget: Budget) -> I
     """Document properties and sensitivity labels of an OOXML package as ``metadata`` chunks."""
     for info in zf.infolist():
         parse = _META_PARTS.get(info.filename.lower())
+        if parse is None and _CUSTOM_XML.fullmatch(info.filename):
+            parse = _leaf_text
         if parse is None:
             continue
         where = member_location(location, info.filename.rsplit("/", 1)[-1])

@@ -93,6 +93,11 @@ def build_docx() -> bytes:
             "word/footnotes.xml": footnotes,
             "docProps/custom.xml": custom,
             "docMetadata/LabelInfo.xml": labelinfo,
+            "customXml/item1.xml": (
+                '<p:properties xmlns:p="http://schemas.microsoft.com/office/2006/metadata/properties">'
+                "<documentManagement><Personnummer xmlns=\"urn:x\">191212121212</Personnummer>"
+                "</documentManagement></p:properties>"
+            ),
             "word/embeddings/Microsoft_Excel_Worksheet.xlsx": build_xlsx(),
         },
     )
@@ -164,6 +169,8 @@ def test_docx_properties_and_labels_are_metadata(docx_chunks: dict[str, TextChun
     assert custom.origin == "metadata"
     assert f"MSIP_Label_{GUID}_Enabled=true" in custom.text.splitlines()
     assert f"MSIP_Label_{GUID}_SiteId={SITE}" in custom.text.splitlines()
+    sharepoint = docx_chunks["attachment[1] rapport.docx > item1.xml"]
+    assert sharepoint.origin == "metadata" and sharepoint.text == "Personnummer: 191212121212"
     info = docx_chunks["attachment[1] rapport.docx > LabelInfo.xml"]
     assert info.text == f"label id={GUID} enabled=true siteId={SITE} method=Privileged contentBits=0"
 
