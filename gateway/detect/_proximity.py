@@ -11,7 +11,9 @@ lexicon match is scored by what surrounds it:
 | weak marker only (``hon har``, generic ``om eleven``)            | 0.60 | 0.40 |
 | nothing                                                          | 0.50 | 0.40 |
 
-Each distinct weak (W) concept nearby adds 0.05 (at most 0.10) to a score of at least 0.60; W terms never
+For special categories, three or more concept groups within 150 characters read as a list of grounds
+(discrimination policy prose) and score 0.4 unless an identity number is near. Each distinct weak (W) concept
+nearby adds 0.05 (at most 0.10) to a score of at least 0.60; W terms never
 make a hit on their own. Groups can be suppressed by other groups nearby (political opinion next to a public
 role such as ``gruppledare``: politicians acting in their office are not special-category data).
 
@@ -32,6 +34,7 @@ from gateway.model import Category, Hit
 ID_WINDOW = 300
 CONCEPT_WINDOW = 300
 SUPPRESS_WINDOW = 100
+ENUM_WINDOW = 150
 MAX_TRIES = 8  # scored occurrences per concept and chunk (bounds work on dense medical documents)
 _BASE = {  # (weight, evidence) -> confidence
     ("S", "id"): 0.95, ("S", "strong"): 0.85, ("S", "multi"): 0.75, ("S", "weak"): 0.6, ("S", "none"): 0.5,
@@ -68,11 +71,9 @@ class _Scorer:
         return self._markers[bucket]
 
     def identifier(self, m: Match) -> str:
-        if self.same_attachment:
-            return "id:same-attachment"
         if _near(self.ids, m.start - ID_WINDOW, m.end + ID_WINDOW):
             return "id:same-chunk"
-        return ""
+        return "id:same-attachment" if self.same_attachment else ""
 
     def neighbours(self, m: Match) -> tuple[set[str], set[str], set[str]]:
         """Distinct S/M concepts, W concepts and groups within the concept window."""
@@ -85,10 +86,19 @@ class _Scorer:
             groups.add(e.group)
         return strong, weak, groups
 
-    def score(self, m: Match) -> tuple[float, tuple[str, ...]]:
+    def enumeration(self, m: Match, groups: int) -> bool:
+        """True when ``groups`` or more concept groups sit within ``ENUM_WINDOW``: a list of grounds
+        ("kön, etnisk tillhörighet, religion, sexuell läggning") describes rules, not a person."""
+        near = _near(self.starts, m.start - ENUM_WINDOW, m.end + ENUM_WINDOW)
+        seen = {self.matches[i].entry.group for i in near if self.matches[i].entry.weight in ("S", "M")}
+        return len(seen) >= groups
+
+    def score(self, m: Match, enum_groups: int = 0) -> tuple[float, tuple[str, ...]]:
         evidence = [f"lex:{m.entry.name}"]
         ident = self.identifier(m)
         strong, weak, _ = self.neighbours(m)
+        if enum_groups and self.enumeration(m, enum_groups):
+            return (0.95 if ident else 0.4), (*evidence, ident or "neg:enumeration")
         if ident:
             kind = "id"
             evidence.append(ident)
@@ -118,8 +128,12 @@ class _Scorer:
 
 
 def score_matches(detector: str, category: Category, text: Text, ctx: DetectContext,
-                  matches: Sequence[Match], suppress: Mapping[str, str] | None = None) -> list[Hit]:
-    """One ``Hit`` per S/M match, scored by proximity to a person (W matches only raise)."""
+                  matches: Sequence[Match], suppress: Mapping[str, str] | None = None,
+                  enum_groups: int = 0) -> list[Hit]:
+    """One ``Hit`` per S/M match, scored by proximity to a person (W matches only raise).
+
+    ``enum_groups`` > 0 treats that many distinct concept groups close together as a list of grounds
+    (policy prose) unless an identity number is near."""
     if not any(m.entry.weight in ("S", "M") for m in matches):
         return []
     scorer = _Scorer(text, ctx, matches)
@@ -133,7 +147,7 @@ def score_matches(detector: str, category: Category, text: Text, ctx: DetectCont
         if best.get(concept, 0.0) >= 0.95 or tries.get(concept, 0) >= MAX_TRIES:
             continue  # folding keeps one best hit per entry: enough evidence for this concept already
         tries[concept] = tries.get(concept, 0) + 1
-        conf, evidence = scorer.score(m)
+        conf, evidence = scorer.score(m, enum_groups)
         best[concept] = max(conf, best.get(concept, 0.0))
         hits.append(Hit(detector, category, (m.start, m.end), conf, kind=m.entry.concept,
                         evidence=evidence, sample=m.entry.name))

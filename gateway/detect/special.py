@@ -22,6 +22,7 @@ from gateway.detect.base import DetectContext, Text, detector
 from gateway.detect.health import PREFIXES, extra_dirs
 from gateway.model import Category, Hit
 
+ENUM_GROUPS = 3  # "kön, etnisk tillhörighet, religion, sexuell läggning": a list of grounds, not a person
 SUPPRESS = {"political": "publicrole", "religion": "publicrole_religion"}
 
 
@@ -39,4 +40,4 @@ class SpecialCategoryDetector:
         if not found:
             return []
         mine = [m for m in found if m.entry.kind in ("special", "person")]
-        return score_matches(self.id, self.category, text, ctx, mine, SUPPRESS)
+        return score_matches(self.id, self.category, text, ctx, mine, SUPPRESS, ENUM_GROUPS)

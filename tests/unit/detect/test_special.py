@@ -1,0 +1,70 @@
+"""Special-category detector (GDPR art. 9/10 other than health): positives, politicians, enumerations."""
+
+from __future__ import annotations
+
+import pytest
+
+from gateway.detect import registered
+from gateway.model import Category, Finding, Location, TextChunk
+from gateway.scan import detect_chunks
+
+BODY = Location(("body[text/plain]",))
+
+
+def _findings(text: str) -> list[Finding]:
+    found, _below = detect_chunks([TextChunk(BODY, "body", text)])
+    return [f for f in found if f.detector == "special_category"]
+
+
+def test_registered_with_category_and_order() -> None:
+    det = {d.id: d for d in registered()}["special_category"]
+    assert det.category == Category.SPECIAL_CATEGORY and det.order == 50
+
+
+@pytest.mark.parametrize(("text", "group"), [
+    ("Eleven är muslim och fastar under ramadan, så hen äter inte lunch i skolan.", "religion"),
+    ("Min dotter har konverterat till islam och vill inte delta i skolavslutningen i kyrkan.", "religion"),
+    ("Anna Lindqvist är medlem i Kommunal och vill ha en facklig företrädare med på mötet.", "union"),
+    ("Klienten har berättat att han är homosexuell och rädd för familjens reaktion.", "sexual"),
+    ("Sonen har polisanmälts och är misstänkt för stöld i butiken.", "offence"),
+    ("Brukaren är dömd för misshandel och har utdrag ur belastningsregistret.", "offence"),
+    ("Eleven har romsk bakgrund och familjen önskar modersmålsundervisning på romani.", "ethnic"),
+    ("Pasienten er medlem av Fagforbundet og ønsker tillitsvalgt med.", "union"),
+    ("Gutten er siktet for tyveri og politianmeldt for hærverk.", "offence"),
+    ("Datteren min er lesbisk og blir mobbet på skolen.", "sexual"),
+    ("Brukeren er partimedlem i et ekstremt parti og sympatisør av nynazistiske grupper.", "political"),
+    ("Eleven har gjort ett DNA-test för faderskapsutredning.", "genetic"),
+])
+def test_positives(text: str, group: str) -> None:
+    found = _findings(text)
+    assert found, text
+    assert found[0].confidence >= 0.75
+    assert any(e.startswith("lex:") for e in found[0].evidence)
+
+
+@pytest.mark.parametrize("text", [
+    "Socialdemokraternas gruppledare Anna Svensson föreslår att skolan får mer resurser.",
+    "Kommunalrådet Per Nilsson (M), partimedlem sedan 1990, presenterade budgeten i fullmäktige.",
+    "Ordfører Kari Nordmann (Ap) foreslår nytt budsjett i kommunestyret.",
+    "Skolan ska motverka diskriminering på grund av kön, etnisk tillhörighet, religion eller annan "
+    "trosuppfattning, funktionsnedsättning, sexuell läggning eller ålder.",
+    "Eleven får inte diskrimineras på grund av etnisk tillhörighet, religion, sexuell läggning eller "
+    "funktionsnedsättning.",
+    "Utdrag ur belastningsregistret krävs för alla tjänster inom förskolan.",
+    "Vi har polisanmält inbrottet på skolan i helgen och väntar på försäkringsbolaget.",
+    "Församlingen bjuder in till julkonsert i kyrkan på söndag, alla är välkomna.",
+    "Fackförbundet Vision har begärt förhandling enligt MBL om omorganisationen.",
+])
+def test_hard_negatives(text: str) -> None:
+    found = _findings(text)
+    assert found == [], [(f.sample, f.confidence, f.evidence) for f in found]
+
+
+def test_identifier_nearby_gives_095() -> None:
+    (f,) = _findings("Orosanmälan: 189001019802 misstänkt för ringa narkotikabrott.")
+    assert f.confidence == 0.95 and "id:same-chunk" in f.evidence
+
+
+def test_sample_is_entry_name() -> None:
+    (f,) = _findings("Eleven är muslim och fastar under ramadan.")
+    assert f.sample in {"*muslim*", "fastar under ramadan*"}
