@@ -132,6 +132,7 @@ def extract_spreadsheet(part: Part, budget: Budget) -> Iterator[Item]:
         if ods:
             yield from odf.member_text(zf, "content.xml", odf.ANNOTATIONS, part.location, budget)
             yield from odf.metadata_items(zf, part.location, budget)
+            yield from odf.embedded_items(zf, part, budget)
         else:
             yield from _comments(zf, part.location, budget)
             yield from ooxml.metadata_items(zf, part.location, budget)
