@@ -1,0 +1,82 @@
+"""Person markers: role nouns, possessives, names, pronouns, generic wording and statute prose."""
+
+from __future__ import annotations
+
+import pytest
+
+from gateway.detect import lexicon
+from gateway.detect.person import STRONG, WEAK, PersonIndex, first_names
+
+
+def _marker(text: str, term: str, filename: bool = False) -> tuple[str, int] | None:
+    lex = lexicon.get(("health", "special"))
+    lower = text.lower()
+    markers = [m for m in lex.find(text, lower) if m.entry.kind == "person"]
+    pos = lower.index(term)
+    found = PersonIndex(text, lower, markers, filename=filename).find((pos, pos + len(term)))
+    return None if found is None else (found.name, found.strength)
+
+
+@pytest.mark.parametrize(("text", "name"), [
+    ("Eleven har diabetes.", "person:eleven"),
+    ("Vi har pratat med brukaren om missbruket.", "person:brukaren"),
+    ("Min son har epilepsi.", "person:min son"),
+    ("Vår dotter har astma.", "person:vår dotter"),
+    ("Sønnen min har diabetes.", "person:sønnen"),
+    ("Pasienten har fått sykmelding.", "person:pasienten"),
+    ("Jenta har epilepsi.", "person:jenta"),
+    ("Läkarintyg för Kalle Andersson bifogas.", "person:name"),
+    ("Sara har diabetes sedan i våras.", "person:name"),
+    ("Ingrid Hansen har fått diagnose.", "person:name"),
+])
+def test_strong_markers(text: str, name: str) -> None:
+    term = next(t for t in ("diabetes", "missbruket", "epilepsi", "astma", "sykmelding", "läkarintyg", "diagnose")
+                if t in text.lower())
+    assert _marker(text, term) == (name, STRONG)
+
+
+@pytest.mark.parametrize(("text", "term"), [
+    ("Hon har diabetes.", "diabetes"),
+    ("Jag är sjukskriven hela veckan.", "sjukskriven"),
+    ("Han er sykmeldt.", "sykmeldt"),
+])
+def test_pronoun_is_weak(text: str, term: str) -> None:
+    found = _marker(text, term)
+    assert found is not None and found[1] == WEAK
+
+
+@pytest.mark.parametrize(("text", "term"), [
+    ("Om eleven har ett läkarintyg ska det sparas.", "läkarintyg"),
+    ("Varje elev som har diabetes ska ha en plan.", "diabetes"),
+    ("Hvis pasienten har diabetes skal legen varsles.", "diabetes"),
+    ("Den enskilde har rätt till tvångsvård enligt lagen.", "tvångsvård"),
+    ("Om han eller hon har diabetes ska skolan informeras.", "diabetes"),
+    ("Det regnar. Diabetes är en folksjukdom.", "diabetes"),
+    ("Per capita ökar diabetes.", "diabetes"),
+])
+def test_generic_wording_marks_no_one(text: str, term: str) -> None:
+    assert _marker(text, term) is None
+
+
+def test_statute_prose_ignores_role_nouns_but_not_names() -> None:
+    statute = "3 § Patienten ska få vård. 4 § Patienten har rätt till psykiatrisk vård. 5 § Vården ska..."
+    assert _marker(statute, "psykiatrisk") is None
+    named = "enligt 3 § beslutades att Kalle Andersson får psykiatrisk vård"
+    assert _marker(named, "psykiatrisk") == ("person:name", STRONG)
+
+
+def test_filename_first_name_alone_counts() -> None:
+    assert _marker("läkarintyg_kalle.pdf", "läkarintyg", filename=True) == ("person:name", STRONG)
+    assert _marker("läkarintyg_mall.pdf", "läkarintyg", filename=True) is None
+
+
+def test_first_names_curated_and_common_words_left_out() -> None:
+    names = first_names()
+    assert {"kalle", "anna", "ingrid", "ola"} <= names
+    assert not {"vår", "max", "storm", "bo"} & names
+    assert len(names) >= 300
+
+
+def test_marker_window_is_bounded() -> None:
+    text = "Eleven kom i tid. " + "Vi pratade om schemat och lunchen. " * 20 + "Läkarintyg krävs."
+    assert _marker(text, "läkarintyg") is None
