@@ -39,7 +39,7 @@ _ANCHOR_STEMS = (
     "unnatek",
     "ushet",  # taushetsplikt, taushetsbelagt
 )
-_EXTRA_ANCHORS = ("OSL", "2009:400", "Teiepl", "TEIEPL", "HEMLIG", "HEMMELIG")
+_EXTRA_ANCHORS = ("OSL", "2009:400", "Teiepl", "TEIEPL", "HEMLIG", "HEMMELIG", "u.off", "U.off", "U.OFF", "§")
 
 
 def _variants(stem: str) -> set[str]:
@@ -235,6 +235,8 @@ FAMILIES: dict[str, tuple[str, ...]] = {
     "ushet": ("taushetsbelagt", "taushetsplikt", *_NO_REFS),
     "teiepl": ("teieplikt", *_NO_REFS),
     "fortrolig": ("strengt fortrolig", "fortrolig adresse", "fortrolig", "kode 6/7"),
+    "u.off": ("unntatt offentlighet", *_NO_REFS),
+    "§": _NO_REFS,  # "Jf. offl. § 13" alone; OSL references with § have their own anchors
     "extra": (
         "hemlig",
         "kode 6/7",
@@ -286,7 +288,8 @@ DISCLAIMER_CUES = re.compile(
     r"|notify\sthe\ssender|delete\s(?:this|the|it)|unauthori[sz]ed"
 )
 GENERAL_CUES = re.compile(
-    r"utbildning(?:en|ar)?\s(?:i|om)\s|kurs(?:en)?\s(?:i|om)\s|inbjudan|välkommen|välkomna|anmäl(?:an|ningar|\sdig)"
+    r"utbildning(?:en|ar)?\s(?:i|om)\s|kurs(?:en)?\s(?:i|om)\s|inbjudan|välkommen|välkomna|anmäl\sdig"
+    r"|anmälan\s(?:senast|görs|sker\svia)|sista\sanmälningsdag"
     r"|föreläsning|seminari|webbinari|webinar|workshop|utbildningsdag|e-utbildning|frukostmöte|nyhetsbrev"
     r"|policy|riktlinje|rutin(?:en)?\sför|vägledning|handbok|frågor\soch\ssvar|vad\sinnebär|innebär\s(?:att|ett|en)\s"
     r"|i\sallmänhet|generellt|lagstiftning|offentlighet\soch\ssekretess|offentlighetsprincipen"
@@ -301,7 +304,7 @@ STATUTE_CUES = re.compile(
     r"|loven\sher|lova\sher|denne\slov|forskrifta\sher|forskriften\sher|i\stillämpliga\sdelar|tillämpas"
     r"|gjelder\stilsvarende|gjeld\stilsvarande|som\savses\si|som\snevnt\si|framgår\sav|finns\sbestämmelser"
     r"|§§\s[0-9]|detsamma\sgäller|det\ssamme\sgjelder|det\ssame\sgjeld|(?<![a-zåäöæø])den\ssom\s"
-    r"|(?<!sekretess)lag(?:en)?\s\((?!2009:400)[0-9]{4}:[0-9]{1,4}\)|loven\s§|lova\s§"
+    r"|(?<!sekretess)lag(?:en)?\s\((?!2009:400)[0-9]{4}:[0-9]{1,4}\)"
 )
 DEMONSTRATIVE = re.compile(
     r"(?<![a-zåäöæø])(?:denna|detta|dessa|bifogade?|bilagda?|nedanstående|ovanstående|följande|härmed|här\skommer"
@@ -317,8 +320,9 @@ DEFINITE_BEFORE = re.compile(
     r"|yttrandet|protokollet|rapporten|filen|innehållet|akten|e-posten|eposten|meldingen|brevet|notatet"
     r"|opplysningene|opplysningane|informasjonen|vedlegget|vedlegga|saken|saka|vedtaket|dokumenta)"
     r"(?:\s(?:i|om|från|fra|nedan|nedanför|nedenfor|nedafor|här|her|under|ovan|ovenfor)(?:\s[^\s.!?,]+){0,2}?)?"
-    r"(?:\s(?:är|er|blir|vert|ligger|ska\svara|skall\svara|skal\svære|skal\svere|anses\ssom|räknas\ssom)"
-    r"(?:\s(?:därför|derfor|också|også|helt|delvis|därmed|dermed|fortsatt))?)?\s?$"
+    r"(?:\s(?:är|er|blir|vert|ligger|ska|skall|skal|vara|være|vere|anses|räknas|som|omfattas|omfattes|omfattet"
+    r"|omfatta|av|under|underlagt|underlagd|underlagda|underlagde|underlagte|belagd|belagda|belagt|med|därför"
+    r"|derfor|också|også|helt|delvis|därmed|dermed|fortsatt)){0,4}\s?$"
 )
 PERSON_CUES = re.compile(
     r"(?<![a-zåäöæø])(?:har|med|eleven|barnet|barnen|klienten|brukaren|patienten|familjen|mamman|pappan|modern"

@@ -50,6 +50,7 @@ NO_PLAIN_LABEL = frozenset(
     }
 )
 CAP_NEGATIVE = 0.5
+UNRAISED = 0.6  # base confidence of a medium marker; below the default report threshold
 CAP_DISCLAIMER = 0.2
 FAMILY_BEFORE, FAMILY_AFTER = 90, 110  # an OSL reference may start ~60 characters before "sekretesslagen"
 EXTRA_WINDOW = 200
@@ -117,6 +118,12 @@ def _candidates(text: Text, anchors: list[tuple[int, str]]) -> Iterator[_Cand]:
     families = r.FAMILY_PATTERNS_OCR if text.ocr else r.FAMILY_PATTERNS
     last_extra = -1
     for p, stem in anchors:
+        if stem == "§":  # statutes are full of '§': only a Norwegian law abbreviation just before counts
+            before = s[max(0, p - 20) : p].lower()
+            if "offl" not in before and "fvl" not in before and "offentl" not in before:
+                continue
+            yield from _run(s, *_region(s, p, 24, 12), *families[stem])
+            continue
         yield from _run(s, *_region(s, p, FAMILY_BEFORE, FAMILY_AFTER), *families[stem])
         if p > last_extra:  # rules without an anchor of their own, once per stretch of text
             ws, we = _region(s, p, EXTRA_WINDOW, EXTRA_WINDOW)
@@ -266,6 +273,8 @@ class _Scorer:
         if c.cls == "weak" and self.has_identifier:
             conf = max(conf, 0.75)
             ev.append("ctx:identifier")
+        if conf <= UNRAISED:  # nothing raised it: the negative cues could only confirm that (and cost time)
+            return conf, ev
         wide = _lower(s[max(0, a - 300) : b + 300]) if not self.header else _lower(s)
         if r.GENERAL_CUES.search(wide):
             conf = min(conf, CAP_NEGATIVE)
