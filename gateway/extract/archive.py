@@ -160,7 +160,8 @@ def _zip(part: Part, budget: Budget, depth: int) -> Iterator[Item]:
         yield Unscannable(part.location, Reason.OVER_LIMIT, f"max_entries={limits.max_entries}")
         return
     try:
-        infos = zipfile.ZipFile(io.BytesIO(part.data)).infolist()
+        with zipfile.ZipFile(io.BytesIO(part.data)) as zf:
+            infos = zf.infolist()
     except NotImplementedError:  # "zip file version" above what zipfile knows
         yield Unscannable(part.location, Reason.UNSUPPORTED, "zip: version")
         return
@@ -245,7 +246,7 @@ def _inflate(dec: Any, raw: memoryview) -> Iterator[tuple[bytes, int]]:
         out = dec.decompress(data, CHUNK)
         if out:
             yield out, pos
-        elif not data and pos >= len(raw):
+        elif not data:  # no input left and nothing came out: the stream ends before its end marker
             raise EOFError("truncated compressed data")
 
 

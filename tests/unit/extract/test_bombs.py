@@ -189,7 +189,7 @@ def test_nested_42_style_bomb_is_bounded() -> None:
         (Reason.OVER_LIMIT, "max_ratio=200"),
         (Reason.OVER_LIMIT, "max_total_bytes=536870912"),
     }
-    assert elapsed < 2.0 and peak < 100 * MiB
+    assert elapsed < 3.0 and peak < 100 * MiB  # 0.5 s on an idle 2-vCPU machine; bounded by max_total_bytes
 
 
 def many_entries(n: int, eocd_count: int | None = None) -> bytes:
@@ -227,10 +227,29 @@ def test_zip64_entry_count_is_read() -> None:
     assert zip_entry_count(data[:eocd] + rec + locator + tail) == 100_000
 
 
+def gzip_zeros(prefix: bytes, mib: int) -> bytes:
+    """A valid gzip file of ``prefix`` followed by ``mib`` MiB of zeros, built from repeated deflate blocks."""
+    comp = zlib.compressobj(9, zlib.DEFLATED, -15)
+    head = comp.compress(prefix) + comp.flush(zlib.Z_FULL_FLUSH)
+    body, _ = zeros_deflate(mib)
+    crc = _crc_after(prefix, mib)
+    size = (len(prefix) + mib * MiB) & 0xFFFFFFFF
+    return b"\x1f\x8b\x08\x00\0\0\0\0\x02\xff" + head + body + struct.pack("<II", crc, size)
+
+
+def _crc_after(prefix: bytes, mib: int) -> int:
+    crc, zero = zlib.crc32(prefix), bytes(MiB)
+    for _ in range(mib):
+        crc = zlib.crc32(zero, crc)
+    return crc
+
+
+def test_crafted_gzip_is_valid() -> None:
+    assert gzip.decompress(gzip_zeros(b"abc", 2)) == b"abc" + bytes(2 * MiB)
+
+
 def test_gzip_bomb_stops_at_the_ratio() -> None:
-    comp = zlib.compressobj(9, zlib.DEFLATED, 31)
-    data = b"".join(comp.compress(bytes(MiB)) for _ in range(200)) + comp.flush()
-    out, elapsed, peak = measure(data, "gzip")
+    out, elapsed, peak = measure(gzip_zeros(b"", 1024), "gzip")
     assert reasons(out) == [(Reason.OVER_LIMIT, "max_ratio=200")]
     assert elapsed < 1.0 and peak < 100 * MiB
 
@@ -238,11 +257,7 @@ def test_gzip_bomb_stops_at_the_ratio() -> None:
 def test_tar_gz_with_a_huge_member_is_stopped_while_skipping() -> None:
     info = tarfile.TarInfo("zeros.bin")
     info.size = 200 * MiB
-    comp = zlib.compressobj(9, zlib.DEFLATED, 31)
-    data = (
-        comp.compress(info.tobuf()) + b"".join(comp.compress(bytes(MiB)) for _ in range(200)) + comp.flush()
-    )
-    out, elapsed, peak = measure(data, "gzip")
+    out, elapsed, peak = measure(gzip_zeros(info.tobuf(), 200), "gzip")
     assert (Reason.OVER_LIMIT, "max_entry_bytes=67108864") in reasons(
         out
     )  # reported, then skipping it trips:
@@ -258,13 +273,13 @@ def _zeros_file(path: Path, size: int) -> None:
 @pytest.mark.external
 @pytest.mark.skipif(shutil.which("7z") is None, reason="7z not installed")
 def test_7z_bomb_is_killed_at_the_counter(tmp_path: Path) -> None:
-    _zeros_file(tmp_path / "zeros.bin", 256 * MiB)
+    _zeros_file(tmp_path / "zeros.bin", 64 * MiB)
     subprocess.run(
         ["7z", "a", "-bd", "-mx=1", "z.7z", "zeros.bin"], cwd=tmp_path, check=True, capture_output=True
     )
     data = (tmp_path / "z.7z").read_bytes()
-    out, elapsed, _ = measure(data, "7z")
-    assert reasons(out) == [(Reason.OVER_LIMIT, "max_entry_bytes=67108864")]  # from the listing, nothing run
+    out, elapsed, _ = measure(data, "7z", Limits(max_entry_bytes=32 * MiB))
+    assert reasons(out) == [(Reason.OVER_LIMIT, "max_entry_bytes=33554432")]  # from the listing, nothing run
     out, elapsed, peak = measure(data, "7z", Limits(max_entry_bytes=GiB))
     assert reasons(out) == [(Reason.OVER_LIMIT, "max_ratio=200")]  # 7z x killed by the byte counter
     assert elapsed < 1.0 and peak < 100 * MiB
