@@ -332,6 +332,20 @@ def get(prefixes: Sequence[str], extra_dirs: Sequence[str | Path] = ()) -> Lexic
         return lex
 
 
+def validate(extra_dirs: Sequence[str | Path] = (),
+             prefixes: Sequence[str] = ("health", "special")) -> list[str]:
+    """Each problem in the lexicon files as ``file:line: message`` (none when all parse); for check-policy."""
+    problems: list[str] = []
+    for f in lexicon_files(prefixes, extra_dirs):
+        try:
+            load_file(f)
+        except LexiconError as exc:
+            problems.append(str(exc))
+        except (OSError, UnicodeDecodeError) as exc:
+            problems.append(f"{f.name}: {exc.__class__.__name__}")
+    return problems
+
+
 def clear_cache() -> None:
     """Forget compiled lexicons (tests; a forced reload)."""
     with _LOCK:

@@ -125,6 +125,12 @@ def test_every_bundled_file_parses() -> None:
         assert lexicon.load_file(f), f.name
 
 
+def test_validate_reports_file_and_line(tmp_path: Path) -> None:
+    assert lexicon.validate() == []
+    (tmp_path / "special_bad.txt").write_text("ok head S religion:x\nbad line\n", encoding="utf-8")
+    assert lexicon.validate([tmp_path]) == ["special_bad.txt:2: expected 'stem anchor weight concept'"]
+
+
 def test_notice_attributes_normedterm_and_fest() -> None:
     notice = (BUNDLED / "NOTICE").read_text(encoding="utf-8")
     assert "Contains data from NorMedTerm (CC BY 4.0) and FEST, Direktoratet for medisinske produkter (NLOD)" \
