@@ -371,45 +371,80 @@ def _sevenzip(part: Part, budget: Budget, depth: int) -> Iterator[Item]:
         base = [exe, "-p-dlp-gateway-", "-y", "-spd", "-bd"]
         try:
             rc, out, err = run_bounded(
-                [base[0], "l", "-slt", *base[1:], "--", path], 2048 * limits.max_entries, budget
+                [exe, "l", "-slt", *base[1:], "--", path], 2048 * limits.max_entries, budget
             )
         except _EntryLimitError:
+            rc, out, err = -1, b"", b""
+        entries = parse_7z_listing(out.decode("utf-8", "replace")) if rc == 0 else []
+        if rc == -1 or len(entries) > limits.max_entries:
             yield Unscannable(part.location, Reason.OVER_LIMIT, f"max_entries={limits.max_entries}")
             return
         if rc != 0:
             encrypted = b"password" in (out + err).lower() or b"encrypted" in err.lower()
             yield Unscannable(part.location, Reason.ENCRYPTED if encrypted else Reason.CORRUPT, "7z")
             return
-        entries = parse_7z_listing(out.decode("utf-8", "replace"))
-        if len(entries) > limits.max_entries:
-            yield Unscannable(part.location, Reason.OVER_LIMIT, f"max_entries={limits.max_entries}")
-            return
+        todo: list[tuple[int, str, int]] = []
+        skipped = False
         for index, entry in enumerate(entries, 1):
             name = entry.get("Path", "")
-            if entry.get("Folder") == "+" or "D" in entry.get("Attributes", "")[:1]:
+            if entry.get("Folder") == "+" or entry.get("Attributes", "")[:1] == "D":
                 continue
             where = part.location.child(safe_member_path(name) or f"member[{index}]")
             yield TextChunk(where, "filename", name)
             size = int(entry.get("Size", "0") or 0)
             if entry.get("Encrypted") == "+":
                 yield Unscannable(where, Reason.ENCRYPTED, "7z")
-                continue
-            if size > limits.max_entry_bytes:
+            elif size > limits.max_entry_bytes:
                 yield Unscannable(where, Reason.OVER_LIMIT, f"max_entry_bytes={limits.max_entry_bytes}")
-                continue
-            try:
-                args = [base[0], "x", "-so", *base[1:], "--", path, name]
-                rc, data, err = run_bounded(args, size, budget, packed=len(part.data))
-            except _EntryLimitError as exc:
-                declared = exc.detail == "declared"
-                detail = "7z member larger than declared" if declared else exc.detail
-                yield Unscannable(where, Reason.CORRUPT if declared else Reason.OVER_LIMIT, detail)
-                continue
-            if rc != 0 or len(data) != size:
-                bad = b"password" in err.lower()
-                yield Unscannable(where, Reason.ENCRYPTED if bad else Reason.CORRUPT, "7z member")
             else:
+                todo.append((index, name, size))
+                continue
+            skipped = True
+        batch = None if skipped or len(todo) < 2 else _7z_all(base, path, todo, part, budget)
+        if batch is not None:
+            for (index, name, _), data in zip(todo, batch, strict=True):
                 yield _child(part, budget, depth, name, data, index)
+            return
+        for index, name, size in todo:
+            yield _7z_member(base, path, part, budget, depth, index, name, size)
+
+
+def _7z_all(
+    base: list[str], path: str, todo: list[tuple[int, str, int]], part: Part, budget: Budget
+) -> list[bytes] | None:
+    """Every member in one ``7z x -so`` (its output is in listing order); None: read them one by one."""
+    total = sum(size for _, _, size in todo)
+    if total > budget.limits.max_attachment_bytes:
+        return None
+    try:
+        rc, data, _ = run_bounded([base[0], "x", "-so", *base[1:], "--", path], total, budget, len(part.data))
+    except _EntryLimitError:
+        return None
+    if rc != 0 or len(data) != total:
+        return None
+    out, pos = [], 0
+    for _, _, size in todo:
+        out.append(data[pos : pos + size])
+        pos += size
+    return out
+
+
+def _7z_member(
+    base: list[str], path: str, part: Part, budget: Budget, depth: int, index: int, name: str, size: int
+) -> Item:
+    """One member through ``7z x -so``, killed past its listed size or the ratio."""
+    where = part.location.child(safe_member_path(name) or f"member[{index}]")
+    try:
+        args = [base[0], "x", "-so", *base[1:], "--", path, name]
+        rc, data, err = run_bounded(args, size, budget, packed=len(part.data))
+    except _EntryLimitError as exc:
+        declared = exc.detail == "declared"
+        detail = "7z member larger than declared" if declared else exc.detail
+        return Unscannable(where, Reason.CORRUPT if declared else Reason.OVER_LIMIT, detail)
+    if rc != 0 or len(data) != size:
+        bad = b"password" in err.lower()
+        return Unscannable(where, Reason.ENCRYPTED if bad else Reason.CORRUPT, "7z member")
+    return _child(part, budget, depth, name, data, index)
 
 
 def parse_7z_listing(text: str) -> list[dict[str, str]]:

@@ -389,3 +389,22 @@ def test_finding_in_a_zip_member_through_the_whole_scan() -> None:
     assert ("personnummer", "attachment[1] all.zip > notes.txt") in found
     assert ("confidential", "attachment[1] all.zip > notes.txt") in found
     assert all("19121212" not in f.sample for f in result.findings)
+
+
+@needs_7z
+@pytest.mark.external
+def test_7z_with_many_members_is_read_in_one_run(tmp_path: Path) -> None:
+    import time
+
+    src = tmp_path / "many"
+    src.mkdir()
+    for i in range(300):
+        (src / f"f{i:03}.txt").write_text(f"fil {i} " * (i % 7 + 1))
+    exe = shutil.which("7z") or "7za"
+    subprocess.run([exe, "a", "-bd", "m.7z", "many"], cwd=tmp_path, check=True, capture_output=True)
+    start = time.perf_counter()
+    result = drive((tmp_path / "m.7z").read_bytes(), "m.7z")
+    elapsed = time.perf_counter() - start
+    assert result.bad == [] and len(result.leaves) == 300
+    assert result.leaves["attachment[1] m.7z > many/f123.txt"] == ("fil 123 " * 5).encode()
+    assert elapsed < 2.0  # one 7z process, not 300
