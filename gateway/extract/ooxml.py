@@ -53,11 +53,19 @@ DRAWING = Spec(  # PresentationML / DrawingML, old (p:text) and modern comments
     emit={"br": "\n"},
 )
 
+CHART = Spec(  # chart caches: one line per data point or title paragraph
+    text=frozenset({"v", "t"}),
+    paragraph=frozenset({"pt", "p"}),
+    skip=frozenset({"formatCode", "f"}),
+)
+
 _DOCX_PARTS = re.compile(
-    r"word/(document|header\d*|footer\d*|footnotes|endnotes|comments\w*|diagrams/data\d*)\.xml", re.IGNORECASE
+    r"word/(document|header\d*|footer\d*|footnotes|endnotes|comments\w*|diagrams/data\d*|charts/chart\d+)\.xml",
+    re.IGNORECASE,
 )
 _PPTX_PARTS = re.compile(
-    r"ppt/(slides/slide\d+|notesSlides/notesSlide\d+|comments/\w+|diagrams/data\d*)\.xml", re.IGNORECASE
+    r"ppt/(slides/slide\d+|notesSlides/notesSlide\d+|comments/\w+|diagrams/data\d*|charts/chart\d+)\.xml",
+    re.IGNORECASE,
 )
 _EMBEDDED = re.compile(r"(word|xl|ppt)/embeddings/[^/]+", re.IGNORECASE)
 _MEDIA = re.compile(r"(word|xl|ppt)/media/[^/]+", re.IGNORECASE)
@@ -185,6 +193,15 @@ def has_media(zf: zipfile.ZipFile) -> bool:
     return any(_MEDIA.fullmatch(i.filename) for i in zf.infolist())
 
 
+def _spec(name: str, word: bool) -> Spec:
+    lower = name.lower()
+    if "/charts/" in lower:
+        return CHART
+    if "/diagrams/" in lower or not word:
+        return DRAWING
+    return WORD
+
+
 def _extract(part: Part, budget: Budget, parts: re.Pattern[str], word: bool) -> Iterator[Item]:
     zf = open_part(part.data, part.location, budget)
     if isinstance(zf, Unscannable):
@@ -201,9 +218,7 @@ def _extract(part: Part, budget: Budget, parts: re.Pattern[str], word: bool) -> 
             if isinstance(data, Unscannable):
                 yield data
                 continue
-            spec = WORD if word or not info.filename.lower().startswith("ppt/") else DRAWING
-            if "diagrams/" in info.filename.lower():
-                spec = DRAWING
+            spec = _spec(info.filename, word)
             text = text_or_unscannable(data, spec, where, budget)
             if isinstance(text, Unscannable):
                 yield text

@@ -93,6 +93,12 @@ def build_docx() -> bytes:
             "word/footnotes.xml": footnotes,
             "docProps/custom.xml": custom,
             "docMetadata/LabelInfo.xml": labelinfo,
+            "word/charts/chart1.xml": (
+                '<c:chartSpace xmlns:c="http://schemas.openxmlformats.org/drawingml/2006/chart"><c:chart><c:ser>'
+                "<c:cat><c:strRef><c:f>Blad1!$A$2</c:f><c:strCache><c:pt idx=\"0\"><c:v>Tolvan 191212121212</c:v></c:pt>"
+                "</c:strCache></c:strRef></c:cat><c:val><c:numRef><c:numCache><c:formatCode>General</c:formatCode>"
+                "<c:pt idx=\"0\"><c:v>42</c:v></c:pt></c:numCache></c:numRef></c:val></c:ser></c:chart></c:chartSpace>"
+            ),
             "customXml/item1.xml": (
                 '<p:properties xmlns:p="http://schemas.microsoft.com/office/2006/metadata/properties">'
                 "<documentManagement><Personnummer xmlns=\"urn:x\">191212121212</Personnummer>"
@@ -154,6 +160,7 @@ def docx_chunks() -> dict[str, TextChunk]:
         ("footer1.xml", "Socialförvaltningen"),
         ("footnotes.xml", f"Fotnot: {PNR}"),
         ("comments.xml", "Skicka inte utan Säkra meddelanden"),
+        ("chart1.xml", "Tolvan 191212121212\n42\n"),
     ],
 )
 def test_docx_text_is_found_in_its_part(docx_chunks: dict[str, TextChunk], member: str, expected: str) -> None:
