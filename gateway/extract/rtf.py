@@ -7,7 +7,8 @@ pre-pass rewrites those control words into ``\\par`` so their groups become ordi
 into a tab (striprtf prints ``|``) and defuses striprtf's HYPERLINK regular expression, whose nested ``.*``
 backtracks quadratically on a long hostile line (the field *result* is still kept). ``\\u`` escapes and
 ``\\'xx`` (cp1252 unless ``\\ansicpg`` says otherwise) are decoded by striprtf; runs are joined with ``""``
-so a number split over formatting groups stays whole.
+so a number split over formatting groups stays whole. User properties (``{\\*\\userprops}``, where Word keeps
+``MSIP_Label_*`` sensitivity labels) become a ``metadata`` chunk of ``name=value`` lines.
 
 Security: the input is hostile; the pre-pass is one linear regex, the text is bounded by ``max_chars`` and
 the part by the attachment clock of the scan worker (striprtf itself cannot be interrupted); an undecodable
@@ -34,6 +35,9 @@ _REWRITE = re.compile(
     + rb"|cell|nestcell|field)(?![a-zA-Z]) ?"
 )
 _CHARSET = re.compile(rb"\\fcharset\d+")
+_USERPROP = re.compile(
+    rb"\\propname[ ]?([^{}\\]{1,256})\}\s*\\proptype\d+\s*\{\\staticval[ ]?([^{}\\]{0,4096})\}"
+)
 
 
 def _rewrite(match: re.Match[bytes]) -> bytes:
@@ -64,6 +68,12 @@ def _strip(source: str) -> str:
     return str(rtf_to_text(source, encoding="cp1252", errors="replace"))  # type: ignore[no-untyped-call]
 
 
+def user_properties(data: bytes) -> str:
+    """``{\\*\\userprops}`` as ``name=value`` lines (sensitivity labels live there)."""
+    pairs = ((m.group(1).decode("cp1252"), m.group(2).decode("cp1252")) for m in _USERPROP.finditer(data))
+    return "\n".join(f"{name.strip()}={value.strip()}" for name, value in pairs)
+
+
 @extractor("rtf")
 def extract_rtf(part: Part, budget: Budget) -> Iterator[Item]:
     """Text of an RTF document, headers, footers, footnotes, comments and info fields included."""
@@ -79,5 +89,8 @@ def extract_rtf(part: Part, budget: Budget) -> Iterator[Item]:
         raise LimitExceeded(Reason.OVER_LIMIT, f"max_chars={budget.limits.max_chars}")
     if text.strip():
         yield TextChunk(part.location, "attachment", text)
+    props = user_properties(part.data)
+    if props:
+        yield TextChunk(part.location.child("userprops"), "metadata", props)
     elif b"\\pict" in part.data:
         yield Unscannable(part.location, Reason.NEEDS_OCR, "rtf with images only")

@@ -74,3 +74,16 @@ def test_no_text(data: bytes) -> None:
     assert not any(isinstance(i, TextChunk) for i in items)
     if b"pict" in data:
         assert [getattr(i, "reason", None) for i in items] == ["needs_ocr"]
+
+
+def test_user_properties_carry_sensitivity_labels() -> None:
+    guid = "3a3b5f2e-1d2c-4b5a-9e8f-0123456789ab"
+    data = (
+        b"{\\rtf1\\ansi{\\*\\userprops {\\propname MSIP_Label_" + guid.encode() + b"_Enabled}\\proptype30{\\staticval true}"
+        b"{\\propname MSIP_Label_" + guid.encode() + b"_Name}\\proptype30{\\staticval Konfidentiell}}\\pard Text\\par}"
+    )
+    part = Part(Location(("attachment[1] x.rtf",)), "", "x.rtf", data, 1, "rtf")
+    chunks = {str(c.location): c for c in extract_rtf(part, Budget()) if isinstance(c, TextChunk)}
+    meta = chunks["attachment[1] x.rtf > userprops"]
+    assert meta.origin == "metadata"
+    assert meta.text.splitlines() == [f"MSIP_Label_{guid}_Enabled=true", f"MSIP_Label_{guid}_Name=Konfidentiell"]
