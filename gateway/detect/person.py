@@ -52,8 +52,24 @@ _PRONOUN_GENERIC = regex.compile(
 )
 _NAME_PAIR = regex.compile(r"\b(\p{Lu}\p{Ll}+)(?:-\p{Lu}\p{Ll}+)?\s(\p{Lu}\p{Ll}+)(?:-\p{Lu}\p{Ll}+)?\b")
 _NAME_VERB = regex.compile(
-    r"\b(\p{Lu}\p{Ll}+)\s+(?:har|hade|är|var|fick|får|behöver|ska|kommer|mår|tar|går|er|fikk|trenger|skal|"
-    r"hadde|bruker|lider|blev|ble|brukar|använder)\b"
+    r"\b(\p{Lu}\p{Ll}+)(?:\s+i\s+(?:klass\s+|klasse\s+|åk\s+|årskurs\s+)?\w{1,6}|\s*\([^()\n]{1,20}\))?"
+    r"\s+(?:har|hade|är|var|fick|får|behöver|ska|kommer|mår|tar|går|er|fikk|trenger|skal|hadde|bruker|lider|"
+    r"blev|ble|brukar|använder)\b"
+)
+# A name right after a greeting or sign-off, or followed by a title or party, is the sender or addressee.
+_NAME_BEFORE = regex.compile(
+    r"(?:hälsning|hälsningar|mvh|hilsen|hilsing|vänligen|regards|hej|hei|hallo|hejsan|kära|bästa|tack|takk|"
+    r"från|fra|till|kontakt|kontakta|ring|ringa|mejla|mail|e-post|/)[\s,:!.-]*$"
+)
+_NAME_AFTER = regex.compile(
+    r"\s*(?:[,(\n–-]\s*)+(?:\p{Lu}{1,3}\)|rektor|biträdande|skolsköterska|sjuksköterska|skolsjuksköterska|"
+    r"kurator|skolkurator|psykolog|handläggare|socialsekreterare|chef|enhetschef|avdelningschef|verksamhetschef|"
+    r"samordnare|mentor|lärare|klasslärare|förskollärare|specialpedagog|kommunalråd|ordförande|ledamot|"
+    r"gruppledare|oppositionsråd|kommundirektör|direktör|sekreterare|administratör|assistent|koordinator|"
+    r"helsesykepleier|sykepleier|rådgiver|saksbehandler|leder|enhetsleder|avdelingsleder|rektor|kontaktlærer|"
+    r"lærer|ordfører|varaordfører|konsulent|seniorrådgiver|kommunalsjef|spesialpedagog|miljøterapeut|"
+    r"fysioterapeut|ergoterapeut|läkare|lege|överläkare|overlege|tel|telefon|mobil|e-post|epost)",
+    regex.IGNORECASE,
 )
 _FILENAME_TOKEN = regex.compile(r"\p{L}+")
 
@@ -139,11 +155,16 @@ class PersonIndex:
 
 
 def _name_marker(window: str) -> bool:
+    """A listed first name with a surname or a verb, not in a greeting, signature or title line."""
     names = first_names()
     for pattern in (_NAME_PAIR, _NAME_VERB):
         for m in pattern.finditer(window):
-            if m.group(1).lower() in names:
-                return True
+            if m.group(1).lower() not in names:
+                continue
+            before = window[max(0, m.start() - 40):m.start()].lower()
+            if (pattern is _NAME_PAIR and _NAME_BEFORE.search(before)) or _NAME_AFTER.match(window, m.end()):
+                continue
+            return True
     return False
 
 

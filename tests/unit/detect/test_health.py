@@ -141,3 +141,62 @@ def test_statute_prose_yields_no_findings(name: str) -> None:
         found, _ = detect_chunks([TextChunk(BODY, "body", c)])
         reported += [f for f in found if f.detector in ("health", "special_category")]
     assert reported == [], [(f.detector, f.sample, f.evidence) for f in reported[:5]]
+
+
+# Realistic municipal mail (Swedish and Norwegian): must be stopped / must pass.
+REAL_POSITIVES = [
+"Hej!\nJag vill meddela att Leo i klass 3B har fått diagnosen typ 1-diabetes. Han behöver kontrollera blodsockret före lunch.\nMvh Sara Berg, mentor",
+"Till skolsköterskan: Elsa har astma och har sin inhalator i väskan. Hon får inte springa långt utan den.",
+"Hej HR,\nJohan Berg är sjukskriven 50 % på grund av utmattningssyndrom, se bifogat läkarintyg.\nHälsningar Eva Lind, enhetschef",
+"Medarbetaren har lämnat in ett läkarintyg som styrker sjukskrivningen från och med måndag.",
+"Hej! Vår son Nils har ADHD och tar Elvanse. Kan lärarna tänka på att han behöver pauser?",
+"Angående brukaren på Rosengården: hon har fått ökad dos Sobril och är orolig på nätterna.",
+"Klienten berättar att han har ett pågående missbruk av alkohol och har varit på avgiftning.",
+"Hei, Ola i 5B har fått påvist cøliaki. Kan kjøkkenet lage glutenfri mat til ham?",
+"Pasienten ble innlagt på DPS i går etter selvmordsforsøk. Epikrise ettersendes.",
+"Eleven har en autismdiagnos och behöver anpassningar enligt åtgärdsprogrammet.",
+"Sonen min har epilepsi og bruker Orfiril. Han hadde et anfall på skolen i går.",
+"Hej, jag bifogar BUP:s utlåtande om Alva Karlsson inför mötet med elevhälsan.",
+"Mamman berättade att dottern är gravid i vecka 12 och funderar på abort.",
+"Hej! Kan du skicka journalkopian för patienten till vårdcentralen? Hon har diabetes och högt blodtryck.",
+"Vi har fått en orosanmälan om pojken. Pappan är dömd för misshandel enligt polisen.",
+"Brukeren er diagnostisert med schizofreni og får depotinjeksjon hver fjerde uke.",
+"Eleven är medlem i Svenska kyrkan men familjen är muslimer och önskar att hen slipper skolavslutningen i kyrkan.",
+"Jag är sjukskriven resten av veckan p.g.a. en operation för diskbråck, läkarintyg skickas.",
+]
+REAL_NEGATIVES = [
+"Påminnelse: sjukanmälan görs till rektor före kl 8. Vid längre frånvaro behövs läkarintyg.",
+"Elevhälsan informerar: skolsköterskan har öppen mottagning tisdagar kl 9-11.",
+"Välkommen på föreläsning om ADHD och autism för föräldrar och personal torsdag 18.00 i aulan.",
+"Hej alla!\nInformation om hur skolan hanterar läkarintyg för idrottsbefrielse.\nMed vänliga hälsningar\nAnna Svensson\nSkolsköterska",
+"Kalle Andersson, rektor, informerar om årets vaccination mot HPV för elever i årskurs 5.",
+"Ny rutin för hantering av journalhandlingar och remisser i verksamhetssystemet gäller från 1 mars.",
+"Vi söker undersköterskor till vårt demensboende. Erfarenhet av demensvård är meriterande.",
+"Kommunen tilbyr kurs i førstehjelp og hjerte-lunge-redning for alle ansatte.",
+"Hei! Møtet om budsjettet for helse og omsorg flyttes til torsdag. Agenda: sykefravær, turnus og rekruttering.",
+"Region Skåne informerar: vaccinationen mot covid-19 och influensa startar 1 oktober för alla över 65.",
+"Protokoll: Socialnämnden beslutade att anta riktlinjer för LSS-insatser och missbruksvård.",
+"Tack för en trevlig kickoff! Nästa gång pratar vi om stress, sömn och psykisk hälsa på jobbet.",
+"Hej Maria! Tack för senast. Kan vi flytta vårt möte om elevhälsoplanen till nästa vecka?",
+"Kursinbjudan: Första hjälpen vid diabetes och epilepsi – för personal inom förskolan.",
+"Anna Svensson (S), kommunalråd, kommenterar budgeten: vi satsar på psykiatri och beroendevård.",
+"Fakturan avser hyra av lokal för Diabetesförbundets medlemsmöte.",
+"Lunch idag: kolgrillad lax med potatis, vegetariskt alternativ finns. Allergiker kontakta köket.",
+"Hej! Per Olsson har slutat och ersätts av Lisa Ek som ny samordnare för elevhälsan.",
+]
+
+
+def _any_finding(text: str) -> list[Finding]:
+    found, _ = detect_chunks([TextChunk(BODY, "body", text)])
+    return [f for f in found if f.detector in ("health", "special_category")]
+
+
+@pytest.mark.parametrize("text", REAL_POSITIVES)
+def test_realistic_mail_is_stopped(text: str) -> None:
+    assert _any_finding(text), text
+
+
+@pytest.mark.parametrize("text", REAL_NEGATIVES)
+def test_realistic_mail_passes(text: str) -> None:
+    found = _any_finding(text)
+    assert found == [], [(f.sample, f.confidence, f.evidence) for f in found]
