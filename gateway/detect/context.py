@@ -228,6 +228,9 @@ NEGATIVE = Keywords([
     ("artikel", ["artikel*", "art.nr", "artnr", "varunummer*", "isbn", "ean", "gtin"]),
     ("kid", ["kid", "kid-nummer", "kid-nr", "kidnummer"]),
     ("intl-prefix", ["+46", "0046", "+47", "0047", "+45", "0045", "+358"]),
+    ("timestamp", ["kl", "kl.", "klockan", "tidpunkt*", "tidsstämp*", "logg*", "backup*", "export*",
+                   "version", "ver.", "build", "skapad", "ändrad", "uppdaterad", "daterad",
+                   "timestamp*", "modified"]),
 ])
 
 

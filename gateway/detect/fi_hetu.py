@@ -28,7 +28,8 @@ from gateway.validators.exceptions import ValidationError
 
 _TAIL = regex.compile(r"[-+A-FU-Y][0-9]{3}[0-9A-Y](?![0-9A-Za-z])")
 POSITIVE_FI = Keywords([
-    ("hetu", ["hetu", "henkilötunnu*", "sotu", "personbeteckning*", "personnummer*", "identitetsnummer*"]),
+    ("hetu", ["hetu", "henkilötunnu*", "sotu", "personbeteckning*"]),
+    ("personnummer", ["personnummer*", "identitetsnummer*"]),
 ])
 
 
@@ -63,14 +64,15 @@ class FinnishHetu:
         kw = POSITIVE_FI.near(text, start, end)
         sign, q = value[6], value[10]
         evidence = ["mod31"]
+        swedish_shape = sign in "-+" and q.isdigit()
+        if swedish_shape and (kw is None or kw.name != "hetu") and se_personnummer.is_valid(value, today):
+            return None  # a valid Swedish number is se_personnummer's unless a Finnish keyword says otherwise
         if kw is not None:
             evidence.append(f"kw:{kw.name}")
             conf = 0.97
         elif sign == "+":
             conf = 0.5
-        elif sign == "-" and q.isdigit():
-            if se_personnummer.is_valid(value, today):
-                return None
+        elif swedish_shape:
             conf = 0.6
         else:
             conf = 0.85

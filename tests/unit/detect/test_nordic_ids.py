@@ -130,3 +130,11 @@ def test_norwegian_samples_never_reveal_the_number(nin: str, spaced: bool, noise
         if f.detector == "no_fodselsnummer":
             assert not re.search(r"[0-9]{3}", f.sample)
             assert nin[:6] not in f.sample
+
+
+def test_swedish_number_is_not_reported_as_finnish() -> None:
+    # a Skatteverket test number that also passes the Finnish mod-31 check
+    text = "Eleven med personnummer 021113-2386 behöver stöd."
+    assert found(text, "fi_hetu") == [] and below(text, "fi_hetu") == []
+    assert found(text, "se_personnummer")
+    assert found("HETU 021113-2386", "fi_hetu")
