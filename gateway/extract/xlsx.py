@@ -4,8 +4,9 @@ Every sheet is read, hidden and very hidden ones included; each becomes one chun
 sheet name, whose first line is the sheet name and whose rows are tab-separated lines, so the header row
 gives the values below it context. Numbers come out bare: an integral float prints without ``.0`` (a
 personnummer stored as the number 191212121212 stays 12 digits). Cell comments (``xl/comments*.xml``,
-threaded comments; ODS annotations), document properties and sensitivity labels are read from the zip with
-the same code as DOCX (``ooxml``) and ODT (``odf``).
+threaded comments; ODS annotations), pivot caches (a copy of the source rows that outlives the sheet),
+document properties and sensitivity labels are read from the zip with the same code as DOCX (``ooxml``) and
+ODT (``odf``).
 
 Security: calamine inflates the sheets itself, so every member is first inflated through ``xmlsafe``'s
 counter (entry count, encryption flag, per-entry size, ratio, budget) before calamine sees the bytes; rows
@@ -19,12 +20,20 @@ import io
 import re
 import zipfile
 from collections.abc import Iterable, Iterator, Sequence
+from xml.parsers.expat import ExpatError
 
 import python_calamine
 
 from gateway.extract import odf, ooxml
 from gateway.extract.base import Budget, Item, LimitExceeded, extractor
-from gateway.extract.xmlsafe import Spec, open_part, read_or_unscannable, text_or_unscannable
+from gateway.extract.xmlsafe import (
+    Spec,
+    XmlRejectedError,
+    attribute_text,
+    open_part,
+    read_or_unscannable,
+    text_or_unscannable,
+)
 from gateway.masking import safe_filename
 from gateway.model import Location, Part, Reason, TextChunk, Unscannable
 
@@ -33,6 +42,9 @@ COMMENTS = Spec(
     paragraph=frozenset({"comment", "threadedComment"}),
     skip=frozenset({"rPr"}),
 )
+_PIVOT_PARTS = re.compile(r"xl/pivotCache/pivotCache(Records|Definition)\d+\.xml", re.IGNORECASE)
+_PIVOT_TAKE = {"cacheField": "name", "s": "v", "n": "v", "d": "v"}
+_PIVOT_GROUP = frozenset({"cacheField", "r"})
 _COMMENT_PARTS = re.compile(r"xl/(comments[^/]*|comments/[^/]+|threadedComments/[^/]+)\.xml", re.IGNORECASE)
 _TIME_EVERY = 1000
 
@@ -98,19 +110,30 @@ def _sheets(data: bytes, location: Location, budget: Budget) -> Iterator[Item]:
 
 
 def _comments(zf: zipfile.ZipFile, location: Location, budget: Budget) -> Iterator[Item]:
+    """Cell comments, and pivot caches (a copy of the source rows that survives deleting the sheet)."""
     for info in zf.infolist():
-        if not _COMMENT_PARTS.fullmatch(info.filename):
+        pivot = bool(_PIVOT_PARTS.fullmatch(info.filename))
+        if not (pivot or _COMMENT_PARTS.fullmatch(info.filename)):
             continue
         where = ooxml.member_location(location, info.filename.rsplit("/", 1)[-1])
         data = read_or_unscannable(zf, info, where, budget)
         if isinstance(data, Unscannable):
             yield data
             continue
-        text = text_or_unscannable(data, COMMENTS, where, budget)
+        text = _pivot(data, where, budget) if pivot else text_or_unscannable(data, COMMENTS, where, budget)
         if isinstance(text, Unscannable):
             yield text
         elif text.strip():
             yield TextChunk(where, "attachment", text)
+
+
+def _pivot(data: bytes, where: Location, budget: Budget) -> str | Unscannable:
+    try:
+        return attribute_text(data, _PIVOT_TAKE, _PIVOT_GROUP, budget.limits.max_chars)
+    except XmlRejectedError:
+        return Unscannable(where, Reason.CORRUPT, "xml entity declaration")
+    except (ExpatError, ValueError):
+        return Unscannable(where, Reason.CORRUPT, "xml")
 
 
 @extractor("xlsx", "ods")

@@ -246,6 +246,41 @@ def collect_text(data: bytes, spec: Spec, max_chars: int = 20_000_000, budget: B
     return col.result()
 
 
+def attribute_text(
+    data: bytes, take: Mapping[str, str], group: frozenset[str], max_chars: int = 20_000_000
+) -> str:
+    """Values held in attributes (pivot caches: ``<s v="…"/>``): ``take`` maps element -> attribute; values
+    of one ``group`` element are joined with tabs, groups end with a newline."""
+    out: list[str] = []
+    line: list[str] = []
+    size = 0
+
+    def start(tag: str, attrs: dict[str, str]) -> None:
+        nonlocal size
+        attr = take.get(local(tag))
+        if attr is None:
+            return
+        value = next((v for k, v in attrs.items() if local(k) == attr), "")
+        if value:
+            size += len(value) + 1
+            if size > max_chars:
+                raise LimitExceeded(Reason.OVER_LIMIT, f"max_chars={max_chars}")
+            line.append(value)
+
+    def end(tag: str) -> None:
+        if local(tag) in group and line:
+            out.append("\t".join(line) + "\n")
+            line.clear()
+
+    parser = _new_parser()
+    parser.StartElementHandler = start
+    parser.EndElementHandler = end
+    parser.Parse(data, True)
+    if line:
+        out.append("\t".join(line) + "\n")
+    return "".join(out)
+
+
 def element_text(elem: Element) -> str:
     """All character data below ``elem`` joined with ``""``."""
     return "".join(elem.itertext())

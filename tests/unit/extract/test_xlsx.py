@@ -129,3 +129,21 @@ def test_damaged_workbook_is_corrupt() -> None:
     data = build_xlsx()
     items = list(extract_spreadsheet(part(data[:-300]), Budget()))
     assert [i.reason for i in items if isinstance(i, Unscannable)] == [Reason.CORRUPT]
+
+
+def test_pivot_cache_keeps_source_rows() -> None:
+    main = 'xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"'
+    definition = (
+        f'<pivotCacheDefinition {main}><cacheFields count="2">'
+        '<cacheField name="Namn"><sharedItems><s v="Tolvan"/></sharedItems></cacheField>'
+        '<cacheField name="Personnummer"><sharedItems containsNumber="1"><n v="191212121212"/></sharedItems></cacheField>'
+        "</cacheFields></pivotCacheDefinition>"
+    )
+    records = f'<pivotCacheRecords {main} count="1"><r><s v="Tolvan"/><n v="191212121212"/></r></pivotCacheRecords>'
+    data = io.BytesIO(build_xlsx())
+    with zipfile.ZipFile(data, "a") as zf:
+        zf.writestr("xl/pivotCache/pivotCacheDefinition1.xml", definition)
+        zf.writestr("xl/pivotCache/pivotCacheRecords1.xml", records)
+    chunks = {str(c.location): c.text for c in extract_spreadsheet(part(data.getvalue()), Budget()) if isinstance(c, TextChunk)}
+    assert chunks["attachment[1] x.xlsx > pivotCacheRecords1.xml"] == "Tolvan\t191212121212\n"
+    assert chunks["attachment[1] x.xlsx > pivotCacheDefinition1.xml"] == "Namn\tTolvan\nPersonnummer\t191212121212\n"
