@@ -171,6 +171,13 @@ _B64_JUNK = re.compile(rb"[^A-Za-z0-9+/=]+")
 
 def lenient_b64decode(data: bytes) -> bytes:
     """Decode base64 the way forgiving mail clients do: skip junk, fix padding, continue after '='."""
+    stripped = data.rstrip()
+    eq = stripped.find(b"=")
+    if eq < 0 or not stripped[eq:].strip(b"="):  # padding only at the end: the C decoder skips junk itself
+        try:
+            return binascii.a2b_base64(stripped)
+        except (binascii.Error, ValueError):
+            pass
     data = _B64_JUNK.sub(b"", data)
     out: list[bytes] = []
     for segment in data.split(b"="):

@@ -52,6 +52,7 @@ _SIGNATURES = frozenset(
     {"application/pkcs7-signature", "application/x-pkcs7-signature", "application/pgp-signature"}
 )
 _BOUNDARY_PARAM = re.compile(rb"boundary\s*=", re.IGNORECASE)
+_DELIMITER = re.compile(rb"\n--")
 _GUESS_BOUNDARY = re.compile(rb"^--([^\s\"]{1,200}?)[ \t]*\r?$", re.MULTILINE)
 _PGP = "-----BEGIN PGP MESSAGE-----"
 
@@ -93,12 +94,22 @@ def parse_message(raw: bytes, location: Location, depth: int, budget: Budget) ->
 
 
 def _bound(raw: bytes, max_parts: int) -> tuple[bytes, bool]:
-    """Cut ``raw`` after the boundary declarations ``email`` may see (deep nests and part floods)."""
-    cap = min(max_parts, 900) + 1
+    """Cut ``raw`` where ``email`` would build more parts than the limit allows (deep nests, part floods).
+
+    Every multipart declares one boundary and every part follows a ``--`` delimiter line, so cutting after
+    ``max_parts + 1`` declarations (at most 901: deeper nesting overflows the parser's stack) or after
+    ``20 * max_parts`` lines starting with ``--`` never loses a part the limit would have let through.
+    """
+    cut = len(raw)
     for i, m in enumerate(_BOUNDARY_PARAM.finditer(raw)):
-        if i >= cap:
-            return raw[: m.start()], True
-    return raw, False
+        if i >= min(max_parts, 900) + 1:
+            cut = m.start()
+            break
+    for i, m in enumerate(_DELIMITER.finditer(raw, 0, cut)):
+        if i >= 20 * max_parts:
+            cut = m.start()
+            break
+    return (raw[:cut], True) if cut < len(raw) else (raw, False)
 
 
 def _parse(raw: bytes) -> Message | None:
@@ -179,7 +190,7 @@ def _message(part: Message, ctx: _Msg, ctype: str, budget: Budget) -> Walk:
     payload = part.get_payload()
     inner = payload[0] if isinstance(payload, list) and payload and isinstance(payload[0], Message) else None
     if ctype in ("message/partial", "message/external-body"):
-        yield Unscannable(ctx.attachment(ctype), Reason.UNSUPPORTED, ctype)
+        yield Unscannable(ctx.attachment(ctype), Reason.UNSUPPORTED, ctype)  # a fixed string here
         return []
     if ctype in ("message/rfc822", "message/global") and inner is None:
         data = pl.payload_bytes(part)[0]
@@ -246,7 +257,7 @@ def _leaf(part: Message, ctx: _Msg, ctype: str, budget: Budget, role: str) -> It
     if is_body and not corrupt and (len(data) < 64 or sniff(data) in TEXTUAL):
         yield from _body(part, ctx, ctype, data)
         return
-    loc = ctx.attachment(safe_filename(fname) or ctype)
+    loc = ctx.attachment(safe_filename(fname) or _label(ctype))
     if fname:
         yield TextChunk(loc, "filename", fname)
     if corrupt:
@@ -262,6 +273,11 @@ def _leaf(part: Message, ctx: _Msg, ctype: str, budget: Budget, role: str) -> It
     if ctype.startswith("text/") and charset:
         declared = f"{ctype}; charset={charset}"
     yield Part(loc, declared, fname, data, ctx.depth + 1)
+
+
+def _label(ctype: str) -> str:
+    """A content type fit for a location (it is sender-controlled too)."""
+    return re.sub(r"[^a-z0-9.+/_-]", "", ctype)[:60] or "part"
 
 
 def _body(part: Message, ctx: _Msg, ctype: str, data: bytes) -> Iterator[Item]:

@@ -229,7 +229,8 @@ def _text_type(data: bytes, declared: str, filename: str) -> str:
         return "ics"
     if upper.startswith(b"BEGIN:VCARD"):
         return "vcf"
-    if _looks_mail(prefix):
+    bom = data.startswith((b"\xff\xfe", b"\xfe\xff", b"\xef\xbb\xbf", b"\x00\x00\xfe\xff"))
+    if _looks_mail(prefix if bom else data[:16384]):  # long X- header blocks come before From/To
         return "eml"
     if _looks_html(start):
         return "html"
@@ -250,18 +251,24 @@ def _looks_html(start: bytes) -> bool:
 
 
 def _looks_mail(prefix: bytes) -> bool:
-    """At least two well-known RFC 822 headers in an unbroken header block at the very start."""
+    """An unbroken RFC 822 header block at the very start with well-known header names in it.
+
+    Two well-known names suffice; one is enough when at least four header lines precede it (an Exchange
+    export may open with kilobytes of X-MS-Exchange headers before From/To).
+    """
     if prefix.startswith(b"From ") and b"\n" in prefix:
         prefix = prefix.split(b"\n", 1)[1]
-    pos, known = 0, 0
+    pos, known, count = 0, 0, 0
     while True:
         m = _HEADER_LINE.match(prefix, pos)
         if m is None:
             break
         known += m.group(1).lower() in _MAIL_HEADERS
+        count += 1
         pos = m.end()
     rest = prefix[pos:]
-    return known >= 2 and (rest.startswith((b"\r\n", b"\n")) or b"\n" not in rest)
+    ended = rest.startswith((b"\r\n", b"\n")) or b"\n" not in rest
+    return ended and (known >= 2 or (known >= 1 and count >= 4))
 
 
 def _looks_text(prefix: bytes, data: bytes) -> bool:

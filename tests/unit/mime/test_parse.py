@@ -356,3 +356,11 @@ def test_examples_are_reproducible_and_parse_cleanly(tmp_path: object) -> None:
     assert {str(c.location) for c in pupil.chunks if "20000101-2384" in c.text} == {"body[text/plain]", "body[text/html]"}
     flowed = extract_message((Path(str(tmp_path)) / "08_label_flowed.eml").read_bytes())
     assert any("MSIP_Label_" in c.text and str(c.location) == "header[msip_labels]" for c in flowed.chunks)
+
+
+def test_hostile_content_type_is_cleaned_for_the_location() -> None:
+    raw = (b"Content-Type: multipart/mixed; boundary=b\r\n\r\n--b\r\n"
+           b"Content-Type: application/<script>\"x\"" + b"a" * 200 + b"\r\n\r\ndata\r\n--b--\r\n")
+    (part,) = parts(raw)
+    label = part.location.path[0]
+    assert label.startswith("attachment[1] application/script") and len(label) <= 80 and "<" not in label

@@ -213,3 +213,11 @@ def test_sniffs_the_repository_examples_as_mail() -> None:
     examples = sorted((Path(__file__).parents[3] / "examples").glob("*.eml"))
     for path in examples:
         assert sniff(path.read_bytes()) == "eml", path.name
+
+
+def test_mail_with_long_x_headers_and_not_a_yaml_file() -> None:
+    exchange = b"".join(b"X-MS-Exchange-Header-%d: %s\r\n" % (i, b"v" * 200) for i in range(30))
+    assert sniff(exchange + b"From: a@b.se\r\nTo: c@d.se\r\n\r\nbody") == "eml"
+    assert sniff(b"X-A: 1\r\nX-B: 2\r\nX-C: 3\r\nX-D: 4\r\nSubject: hej\r\n\r\nbody") == "eml"
+    assert sniff(b"name: gateway\nversion: 1\nlisten: 127.0.0.1\nprotocol: smtp\n") == "text"
+    assert sniff("Namn: Åsa\nAdress: Storgatan 1\n\nHej".encode()) == "text"
