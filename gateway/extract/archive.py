@@ -43,7 +43,6 @@ CHUNK = 65536
 _CD_SIG = b"PK\x01\x02"
 _EOCD_SIG = b"PK\x05\x06"
 _ZIP_METHODS = {0: "stored", 8: "deflate", 12: "bzip2", 14: "lzma"}
-_STATE: dict[int, tuple[Budget, dict[tuple[str, ...], int]]] = {}
 
 
 class _EntryLimitError(Exception):
@@ -74,14 +73,9 @@ def extract_archive(part: Part, budget: Budget) -> Iterator[Item]:
 
 
 def _depth_table(budget: Budget) -> dict[tuple[str, ...], int]:
-    """Archive depth of every member location yielded for this message (Budget has no spare slot)."""
-    entry = _STATE.get(id(budget))
-    if entry is None or entry[0] is not budget:
-        if len(_STATE) >= 16:
-            _STATE.pop(next(iter(_STATE)))
-        entry = (budget, {})
-        _STATE[id(budget)] = entry
-    return entry[1]
+    """Archive depth of every member location yielded for this message."""
+    table: dict[tuple[str, ...], int] = budget.scratch.setdefault("archive_depth", {})
+    return table
 
 
 def _archive_depth(part: Part, budget: Budget) -> int:

@@ -13,6 +13,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from typing import Any
 
 from gateway.model import Part, Reason, TextChunk, Unscannable
 
@@ -61,6 +62,7 @@ class Budget:
     total_bytes: int = 0
     parts: int = 0
     attachment_deadline: float = 0.0
+    scratch: dict[str, Any] = field(default_factory=dict)  # per-message state of extractors (archive depth, OCR pages)
 
     def charge(self, nbytes: int) -> None:
         """Account ``nbytes`` of decompressed output; raise when the per-message total is exceeded."""

@@ -30,7 +30,6 @@ from gateway.model import Part, Reason, TextChunk, Unscannable
 MIN_SIDE = 20  # pixels; smaller images are not OCR'd
 MAX_PIXELS = 50_000_000  # an A4 page at 300 dpi is 8.7 Mpx; 600 dpi is 35 Mpx
 WANTED_LANGUAGES = ("swe", "nor", "eng")
-_STATE: dict[int, tuple[Budget, list[float]]] = {}  # id(budget) -> (budget, [pages, seconds])
 
 
 class OcrError(LimitExceeded):
@@ -134,14 +133,9 @@ def _jpeg_size(data: bytes) -> tuple[int, int] | None:
 
 
 def _used(budget: Budget) -> list[float]:
-    """Pages and seconds of OCR this message used (kept here: Budget is slotted and has no spare field)."""
-    entry = _STATE.get(id(budget))
-    if entry is None or entry[0] is not budget:
-        if len(_STATE) >= 16:
-            _STATE.pop(next(iter(_STATE)))
-        entry = (budget, [0.0, 0.0])
-        _STATE[id(budget)] = entry
-    return entry[1]
+    """Pages and seconds of OCR this message used so far."""
+    used: list[float] = budget.scratch.setdefault("ocr_used", [0.0, 0.0])
+    return used
 
 
 def _env() -> dict[str, str]:
