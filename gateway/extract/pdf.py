@@ -120,13 +120,14 @@ def check_streams(data: bytes, budget: Budget) -> None:
     """
     limits = budget.limits
     total = 0
+    view = memoryview(data)  # slices below must not copy: a 50 MB file may hold thousands of streams
     for m in _STREAM.finditer(data):
         head = data[max(0, m.start() - 1024) : m.start()]
         head = head[head.rfind(b"obj") + 1 :]
         if b"/Image" in head or b"Flate" not in head:
             continue
         inflater = zlib.decompressobj()
-        packed = data[m.end() : m.end() + limits.max_entry_bytes]
+        packed = view[m.end() : m.end() + limits.max_entry_bytes]
         out = 0
         try:
             for off in range(0, len(packed), 65536):
