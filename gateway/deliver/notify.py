@@ -31,6 +31,13 @@ from gateway.replies import category_text
 log = logging.getLogger("dlp.notify")
 KINDS = ("reroute", "block", "security", "undeliverable", "test_notify")
 _FALLBACK = "Subject: DLP-gateway {incident}\n\nArende / Incident: {incident}\n"
+SWEDISH = {  # notices are full Swedish (replies are ASCII, see gateway.replies)
+    "personnummer": "personnummer",
+    "health": "hälsouppgifter",
+    "confidential": "sekretessmarkerad information",
+    "special_category": "känsliga personuppgifter",
+    "unscannable": "innehåll som inte kunde granskas",
+}
 
 
 class _Safe(string.Formatter):
@@ -101,7 +108,7 @@ class Notifier:
             return False
         values = {
             "incident": msg.incident,
-            "categories": category_text(categories, 0),
+            "categories": ", ".join(SWEDISH.get(c, c) for c in categories) or "känsligt innehåll",
             "categories_en": category_text(categories, 1),
             "recipients": ", ".join(rcpts),
             "time": time.strftime("%Y-%m-%d %H:%M", time.localtime(msg.received_at or time.time())),
