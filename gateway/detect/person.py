@@ -61,6 +61,7 @@ _NAME_BEFORE = regex.compile(
     r"(?:hälsning|hälsningar|mvh|hilsen|hilsing|vänligen|regards|hej|hei|hallo|hejsan|kära|bästa|tack|takk|"
     r"från|fra|till|kontakt|kontakta|ring|ringa|mejla|mail|e-post|/)[\s,:!.-]*$"
 )
+_NAME_END = regex.compile(r"[ \t]*(?:[,!.:;\n]|$)")
 _NAME_AFTER = regex.compile(
     r"\s*(?:[,(\n–-]\s*)+(?:\p{Lu}{1,3}\)|rektor|biträdande|skolsköterska|sjuksköterska|skolsjuksköterska|"
     r"kurator|skolkurator|psykolog|handläggare|socialsekreterare|chef|enhetschef|avdelningschef|verksamhetschef|"
@@ -162,7 +163,9 @@ def _name_marker(window: str) -> bool:
             if m.group(1).lower() not in names:
                 continue
             before = window[max(0, m.start() - 40):m.start()].lower()
-            if (pattern is _NAME_PAIR and _NAME_BEFORE.search(before)) or _NAME_AFTER.match(window, m.end()):
+            end = m.end()
+            greeted = pattern is _NAME_PAIR and _NAME_BEFORE.search(before) and _NAME_END.match(window, end)
+            if greeted or _NAME_AFTER.match(window, end):
                 continue
             return True
     return False
