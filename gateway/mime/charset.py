@@ -106,7 +106,7 @@ def from_surrogates(value: str) -> bytes:
 
 
 # An encoded word, tolerant: any charset token (with optional *language), B or Q, text without '?='.
-_WORD = re.compile(r"=\?([^?\s]{1,60})\?([bBqQ])\?(.*?)\?=", re.DOTALL)
+_WORD = re.compile(r"=\?([^?\s]{1,60})\?([bBqQ])\?([^?]*)\?=")  # no '?' inside: linear, no backtracking
 _FOLD = re.compile(r"\r?\n(?=[ \t])")
 _GAP = re.compile(r"[ \t\r\n]*")
 
@@ -130,11 +130,14 @@ def decode_header_value(raw: str | bytes | None) -> str:
     pending: list[tuple[str, bytes]] = []  # adjacent encoded words, joined byte-wise per charset
 
     def flush() -> None:
-        while pending:
-            charset, buf = pending.pop(0)
-            while pending and pending[0][0] == charset:
-                buf += pending.pop(0)[1]
-            out.append(robust_decode(buf, charset)[-1])
+        i = 0
+        while i < len(pending):
+            charset, j = pending[i][0], i
+            while j < len(pending) and pending[j][0] == charset:
+                j += 1
+            out.append(robust_decode(b"".join(p[1] for p in pending[i:j]), charset)[-1])
+            i = j
+        pending.clear()
 
     for m in _WORD.finditer(raw):
         between = raw[pos : m.start()]

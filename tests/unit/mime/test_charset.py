@@ -120,3 +120,13 @@ def test_lenient_base64() -> None:
     assert lenient_b64decode(junk) == "Hej där, 19121212-1212".encode()
     assert lenient_b64decode(b"SGk=SGk=") == b"HiHi"  # concatenated padded blocks
     assert lenient_b64decode(b"@@@@") == b""
+
+
+def test_hostile_headers_decode_in_linear_time() -> None:
+    import time
+
+    for raw in ("=?a?q?" * 20_000, "=?utf-8?q?x?= " * 20_000, "=?utf-8?b?w6U=?=" * 20_000, "=?" * 50_000):
+        start = time.perf_counter()
+        assert isinstance(decode_header_value(raw), str)
+        assert time.perf_counter() - start < 1.0
+    assert decode_header_value("=?utf-8?b?w6U=?=" * 3) == "ååå"
