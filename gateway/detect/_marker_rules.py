@@ -27,7 +27,7 @@ import re
 # Marker words without such an anchor are found inside the windows opened by the others.
 _ANCHOR_STEMS = (
     "kretess",  # sekretess*, offentlighets- och sekretesslagen
-    "konfiden",  # konfidentiell
+    "konfiden",  # konfidentiell, konfidensiell
     "confiden",  # confidential
     "yddad",  # skyddad/skyddade identitet, folkbokföring, personuppgifter, adress
     "kvarskriv",
@@ -38,6 +38,8 @@ _ANCHOR_STEMS = (
     "unntat",
     "unnatek",
     "ushet",  # taushetsplikt, taushetsbelagt
+    "yttelse",  # adressebeskyttelse
+    "kjerme",  # skjermet adresse
 )
 _EXTRA_ANCHORS = ("OSL", "2009:400", "Teiepl", "TEIEPL", "HEMLIG", "HEMMELIG", "u.off", "U.off", "U.OFF", "§")
 
@@ -146,6 +148,7 @@ PHRASES: tuple[tuple[str, str, str], ...] = tuple(
         ),
         ("sekretessbelagd", "strong", rf"{_B}sekretessbelag(?:d|t|da|de){_E}"),
         ("sekretessprövad", "strong", rf"{_B}sekretessprövad(?:e)?{_E}|{_B}sekretessprövat{_E}"),
+        ("sekretessklassad", "strong", rf"{_B}sekretessklassa(?:d|de|t){_E}|{_B}sekretesskyddad(?:e|a)?{_E}"),
         ("sekretessmarkering", "strong", rf"{_B}sekretessmarker(?:ing|ingen|ingar|ad|at|ade){_E}"),
         ("kvarskrivning", "strong", rf"{_B}kvarskriv(?:en|na|ning|ningen|et){_E}"),
         ("fingerade personuppgifter", "strong", rf"{_B}fingerade\spersonuppgifter|{_B}fingerad\sidentitet"),
@@ -157,16 +160,17 @@ PHRASES: tuple[tuple[str, str, str], ...] = tuple(
             "omfattas av sekretess",
             "medium",
             rf"{_B}(?:omfattas|omfattad|omfattade)\sav\s(?:\w+\s)?sekretess{_E}|{_B}belag(?:d|da|t)\smed\ssekretess{_E}"
-            rf"|{_B}under\ssekretess{_E}|{_B}råder\s(?:\w+\s)?sekretess{_E}",
+            rf"|{_B}under\ssekretess{_E}|{_B}råder\s(?:\w+\s)?sekretess{_E}|{_B}sekretess\sråder{_E}",
         ),
         ("sekretess gäller", "medium", rf"{_B}sekretess\sgäller{_E}|{_B}gäller\s(?:\w+\s)?sekretess{_E}"),
-        ("sekretess", "label", rf"{_B}sekretess{_E}(?=\s?[:!]|\s*$)"),
+        ("sekretess", "label", rf"{_B}sekretess{_E}(?=\s?[:!]|[ \t]*(?:\n|$))"),
         ("sfs 2009:400", "medium", r"(?:sfs\s)?2009:400(?![0-9])"),
         ("tystnadsplikt", "medium", rf"{_B}tystnadsplikt(?:en)?{_E}"),
         (
             "konfidentiell",
             "weak",
-            rf"{_B}(?:strikt\s|strängt\s|strictly\s)?(?:konfidentiel(?:l|lt|la)|confidential){_E}",
+            rf"{_B}(?:strikt\s|strängt\s|strictly\s)?(?:konfidentiel(?:l|lt|la)|konfidensiel(?:l|t|le)|confidential)"
+            rf"{_E}",
         ),
         (
             "hemlig",
@@ -190,8 +194,10 @@ PHRASES: tuple[tuple[str, str, str], ...] = tuple(
         ("taushetsplikt", "medium", rf"{_B}(?:lovbestemt\s)?taushetsplikt(?:en)?{_E}"),
         ("teieplikt", "medium", rf"{_B}teieplikt(?:a|en)?{_E}"),
         ("strengt fortrolig", "strong", rf"{_B}strengt\sfortrolig{_E}"),
-        ("fortrolig adresse", "strong", rf"{_B}fortrolig\sadresse{_E}|{_B}sperret\sadresse{_E}"),
+        ("fortrolig adresse", "strong", rf"{_B}fortrolig\sadresse{_E}"),
         ("fortrolig", "medium", rf"{_B}fortrolig(?:t|e)?{_E}(?!\sadresse)"),
+        ("skjermet adresse", "person", rf"{_B}(?:skjermet|sperret)\s(?:adresse|identitet){_E}"),
+        ("adressebeskyttelse", "person", rf"{_B}(?:strengt\s)?(?:adressebeskyttelse|adressesperre){_E}"),
         ("kode 6/7", "weak", r"kode[\s-]?[67](?![0-9])"),
     )
 )
@@ -207,6 +213,7 @@ _SEKRETESS = (
     "sekretess gäller",
     "sekretess",
     "sfs 2009:400",
+    "sekretessklassad",
 )
 _NO_REFS = ("offl. § 13", "fvl. § 13")
 # Which rules to try around an anchor (its lower-cased stem); "extra" rules have no anchor of their own.
@@ -235,6 +242,8 @@ FAMILIES: dict[str, tuple[str, ...]] = {
     "ushet": ("taushetsbelagt", "taushetsplikt", *_NO_REFS),
     "teiepl": ("teieplikt", *_NO_REFS),
     "fortrolig": ("strengt fortrolig", "fortrolig adresse", "fortrolig", "kode 6/7"),
+    "yttelse": ("adressebeskyttelse",),
+    "kjerme": ("skjermet adresse",),
     "u.off": ("unntatt offentlighet", *_NO_REFS),
     "§": _NO_REFS,  # "Jf. offl. § 13" alone; OSL references with § have their own anchors
     "extra": (
@@ -242,6 +251,7 @@ FAMILIES: dict[str, tuple[str, ...]] = {
         "kode 6/7",
         "teieplikt",
         "fortrolig adresse",
+        "skjermet adresse",
         "fingerade personuppgifter",
         *_NO_REFS,
         "@navet",
@@ -293,10 +303,14 @@ GENERAL_CUES = re.compile(
     r"|föreläsning|seminari|webbinari|webinar|workshop|utbildningsdag|e-utbildning|frukostmöte|nyhetsbrev"
     r"|policy|riktlinje|rutin(?:en)?\sför|vägledning|handbok|frågor\soch\ssvar|vad\sinnebär|innebär\s(?:att|ett|en)\s"
     r"|i\sallmänhet|generellt|lagstiftning|offentlighet\soch\ssekretess|offentlighetsprincipen"
+    r"|läs\smer|mer\sinformation\s(?:om|finns)|så\sfungerar|hur\sfungerar|vad\sär\s|les\smer|mer\sinformasjon"
+    r"|slik\sfungerer|hva\ser\s|hva\sinnebærer"
     r"|opplæring|kurs\s(?:i|om)\s|invitasjon|velkommen|påmelding|veileder|retningslinje|rutine(?:n)?\sfor"
     r"|innebærer|offentlighet\sog\s(?:taushet|innsyn)|training|course\son|invitation|newsletter|guideline"
-    r"|(?:inte|ej|aldrig|ikke|aldri|never|not|undvik\satt)\s(?:\w+\s){0,3}?(?:skicka|sända|mejla|maila|e-posta|sende|send)"
-    r"|(?:skicka|sända|sende|send)(?:s|es)?\s(?:\w+\s){0,2}?(?:inte|ej|aldrig|ikke|aldri|never)"
+    r"|(?<![a-zåäöæø])(?:inte|ej|aldrig|ikke|aldri|never|not|undvik\satt)\s(?:\w+\s){0,3}?"
+    r"(?:skicka|sända|mejla|maila|e-posta|sende|send)"
+    r"|(?<![a-zåäöæø])(?:skicka|sända|sende|send)(?:s|es)?\s(?:\w+\s){0,2}?(?:inte|ej|aldrig|ikke|aldri|never)"
+    r"(?![a-zåäöæø])"
     r"|inte\s(?:är\s)?(?:ett\s)?säk(?:er|ert|ra)|ikke\s(?:er\s)?(?:en\s)?sikker"
 )
 STATUTE_CUES = re.compile(
@@ -323,6 +337,14 @@ DEFINITE_BEFORE = re.compile(
     r"(?:\s(?:är|er|blir|vert|ligger|ska|skall|skal|vara|være|vere|anses|räknas|som|omfattas|omfattes|omfattet"
     r"|omfatta|av|under|underlagt|underlagd|underlagda|underlagde|underlagte|belagd|belagda|belagt|med|därför"
     r"|derfor|också|også|helt|delvis|därmed|dermed|fortsatt)){0,4}\s?$"
+)
+# "innehåller sekretessbelagda uppgifter": a plain statement about this text (not "kan innehålla", not "som")
+CONTAINS_BEFORE = re.compile(
+    r"(?<![a-zåäöæø])(?<!som\s)(?<!kan\s)(?:innehåller|inneholder|inneheld|contains)(?:\s[^\s.!?,]+){0,2}?\s?$"
+)
+# "Taushetsplikt etter forvaltningsloven § 13" on a label line cites the ground: a marking, not a heading
+REF_AFTER = re.compile(
+    r"\s?(?:etter|jf\.?|jfr\.?|enligt|enl\.|iht\.?|i\shenhold\stil)\s(?:[^\s]+\s){0,2}?(?:§|[0-9])"
 )
 PERSON_CUES = re.compile(
     r"(?<![a-zåäöæø])(?:har|med|eleven|barnet|barnen|klienten|brukaren|patienten|familjen|mamman|pappan|modern"

@@ -259,10 +259,17 @@ class _Scorer:
         conf = BASE[c.cls]
         if label:
             plain_label = not (self.header or upper) and c.rule in NO_PLAIN_LABEL
+            if plain_label and c.cls == "medium" and r.REF_AFTER.match(_lower(s[b : b + 60])):
+                plain_label = False
             conf = max(conf, 0.6 if plain_label else MARKED[c.cls])
             ev.append("ctx:marking")
         near = _lower(s[max(para_start, a - 100) : min(para_end, b + 80)])
-        if r.DEMONSTRATIVE.search(near) or r.DEFINITE_BEFORE.search(_lower(s[max(para_start, a - 80) : a])):
+        before = _lower(s[max(para_start, a - 80) : a])
+        if (
+            r.DEMONSTRATIVE.search(near)
+            or r.DEFINITE_BEFORE.search(before)
+            or r.CONTAINS_BEFORE.search(before)
+        ):
             conf = max(conf, POINTED[c.cls])
             ev.append("ctx:document")
         if c.cls == "person" and r.PERSON_CUES.search(

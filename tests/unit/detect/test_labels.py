@@ -23,12 +23,18 @@ MSIP = Location(("header[msip_labels]",))
 
 def _msip(name: str = "Konfidentiell", bits: int = 0, enabled: str = "true", site: str = SITE) -> str:
     p = f"MSIP_Label_{GUID}_"
-    return (f"{p}Enabled={enabled}; {p}SetDate=2026-05-02T08:00:00Z; {p}Method=Privileged; {p}Name={name}; "
-            f"{p}SiteId={site}; {p}ActionId=5e6f7a8b-0000-4000-8000-000000000001; {p}ContentBits={bits}")
+    return (
+        f"{p}Enabled={enabled}; {p}SetDate=2026-05-02T08:00:00Z; {p}Method=Privileged; {p}Name={name}; "
+        f"{p}SiteId={site}; {p}ActionId=5e6f7a8b-0000-4000-8000-000000000001; {p}ContentBits={bits}"
+    )
 
 
-def _run(text: str, location: Location = MSIP, origin: str = "header", settings: ScanSettings | None = None,
-         ) -> tuple[list[Finding], list[Finding]]:
+def _run(
+    text: str,
+    location: Location = MSIP,
+    origin: str = "header",
+    settings: ScanSettings | None = None,
+) -> tuple[list[Finding], list[Finding]]:
     found, below = detect_chunks([TextChunk(location, origin, text)], settings)  # type: ignore[arg-type]
     return [f for f in found if f.detector == "labels"], [f for f in below if f.detector == "labels"]
 
@@ -41,14 +47,25 @@ def _operator_file(tmp_path: Path, data: dict[str, object]) -> ScanSettings:
 
 # --- msip_labels header -------------------------------------------------------------------------------------
 
+
 def test_sensitive_label_name_is_a_finding() -> None:
     found, _ = _run(_msip("Konfidentiell"))
     assert [f.sample for f in found] == ["label:Konfidentiell"]
     assert found[0].confidence == pytest.approx(0.9) and found[0].location == "header[msip_labels]"
 
 
-@pytest.mark.parametrize("name", ["Sekretess", "Confidential\\All Employees", "Highly Confidential", "Begränsad",
-                                  "Intern sekretess", "Strengt fortrolig", "Känslig - personuppgifter"])
+@pytest.mark.parametrize(
+    "name",
+    [
+        "Sekretess",
+        "Confidential\\All Employees",
+        "Highly Confidential",
+        "Begränsad",
+        "Intern sekretess",
+        "Strengt fortrolig",
+        "Känslig - personuppgifter",
+    ],
+)
 def test_default_rule_names(name: str) -> None:
     found, _ = _run(_msip(name))
     assert found and found[0].sample.startswith("label:")
@@ -84,9 +101,12 @@ def test_folded_header_value_and_name_sanitised() -> None:
 
 # --- Office metadata lines ----------------------------------------------------------------------------------
 
+
 def test_custom_xml_property_lines() -> None:
-    text = (f"ContentTypeId=0x0101\nMSIP_Label_{GUID}_Enabled=true\nMSIP_Label_{GUID}_Name=Sekretess\n"
-            f"MSIP_Label_{GUID}_SiteId={SITE}\nMSIP_Label_{GUID}_ContentBits=0")
+    text = (
+        f"ContentTypeId=0x0101\nMSIP_Label_{GUID}_Enabled=true\nMSIP_Label_{GUID}_Name=Sekretess\n"
+        f"MSIP_Label_{GUID}_SiteId={SITE}\nMSIP_Label_{GUID}_ContentBits=0"
+    )
     found, _ = _run(text, Location(("attachment[1] utredning.docx", "custom.xml")), "metadata")
     assert [f.sample for f in found] == ["label:Sekretess"]
 
@@ -108,10 +128,16 @@ def test_body_text_mentioning_labels_is_ignored() -> None:
 
 # --- labels.yaml mapping ------------------------------------------------------------------------------------
 
+
 def test_mapping_by_guid_and_site(tmp_path: Path) -> None:
-    settings = _operator_file(tmp_path, {"labels": [
-        {"id": GUID, "site_id": SITE, "name": "K3 Personuppgifter", "confidence": 0.97},
-    ]})
+    settings = _operator_file(
+        tmp_path,
+        {
+            "labels": [
+                {"id": GUID, "site_id": SITE, "name": "K3 Personuppgifter", "confidence": 0.97},
+            ]
+        },
+    )
     found, _ = _run(_msip("renamed by admin"), settings=settings)
     assert found[0].sample == "label:K3 Personuppgifter" and found[0].confidence == pytest.approx(0.97)
     assert "label:mapped" in found[0].evidence
@@ -170,8 +196,17 @@ def test_broken_operator_file_falls_back_to_bundled(tmp_path: Path) -> None:
 
 # --- Sensitivity and classification headers -----------------------------------------------------------------
 
-@pytest.mark.parametrize(("value", "reported"), [("Company-Confidential", True), ("company-confidential", True),
-                                                 ("Private", False), ("Personal", False), ("Normal", False)])
+
+@pytest.mark.parametrize(
+    ("value", "reported"),
+    [
+        ("Company-Confidential", True),
+        ("company-confidential", True),
+        ("Private", False),
+        ("Personal", False),
+        ("Normal", False),
+    ],
+)
 def test_sensitivity_header(value: str, reported: bool) -> None:
     found, _ = _run(value, Location(("header[sensitivity]",)))
     assert bool(found) is reported
@@ -187,14 +222,20 @@ def test_titus_header_pattern() -> None:
 
 
 def test_header_regex_timeout_fails_closed(tmp_path: Path) -> None:
-    settings = _operator_file(tmp_path, {"headers": [
-        {"header": "X-Slow", "name": "slow", "pattern": "(a|aa)+$", "confidence": 0.8},
-    ]})
+    settings = _operator_file(
+        tmp_path,
+        {
+            "headers": [
+                {"header": "X-Slow", "name": "slow", "pattern": "(a|aa)+$", "confidence": 0.8},
+            ]
+        },
+    )
     found, _ = _run("a" * 5000 + "b", Location(("header[x-slow]",)), settings=settings)
     assert found and "regex:timeout" in found[0].evidence
 
 
 # --- end to end through the MIME parser and the OOXML extractor ---------------------------------------------
+
 
 def _mail() -> EmailMessage:
     msg = EmailMessage()
@@ -232,20 +273,28 @@ def _docx_with_labels(custom: str, labelinfo: str | None) -> bytes:
 
 
 def _custom_xml(name: str) -> str:
-    ns = 'xmlns="http://schemas.openxmlformats.org/officeDocument/2006/custom-properties" ' \
-         'xmlns:vt="http://schemas.openxmlformats.org/officeDocument/2006/docPropsVTypes"'
+    ns = (
+        'xmlns="http://schemas.openxmlformats.org/officeDocument/2006/custom-properties" '
+        'xmlns:vt="http://schemas.openxmlformats.org/officeDocument/2006/docPropsVTypes"'
+    )
     props = [("Enabled", "true"), ("Name", name), ("SiteId", SITE), ("ContentBits", "0")]
     body = "".join(
         f'<property fmtid="{{D5CDD505-2E9C-101B-9397-08002B2CF9AE}}" pid="{i + 2}" name="MSIP_Label_{GUID}_{k}">'
-        f"<vt:lpwstr>{v}</vt:lpwstr></property>" for i, (k, v) in enumerate(props))
+        f"<vt:lpwstr>{v}</vt:lpwstr></property>"
+        for i, (k, v) in enumerate(props)
+    )
     return f'<?xml version="1.0" encoding="UTF-8" standalone="yes"?><Properties {ns}>{body}</Properties>'
 
 
 def test_docx_custom_properties_end_to_end() -> None:
     data = _docx_with_labels(_custom_xml("Konfidentiell"), None)
     msg = _mail()
-    msg.add_attachment(data, maintype="application",
-                       subtype="vnd.openxmlformats-officedocument.wordprocessingml.document", filename="apt.docx")
+    msg.add_attachment(
+        data,
+        maintype="application",
+        subtype="vnd.openxmlformats-officedocument.wordprocessingml.document",
+        filename="apt.docx",
+    )
     result = scan_bytes(msg.as_bytes())
     found = [f for f in result.findings if f.detector == "labels"]
     assert found and found[0].sample == "label:Konfidentiell"
@@ -253,14 +302,20 @@ def test_docx_custom_properties_end_to_end() -> None:
 
 
 def test_docx_labelinfo_encrypted_bit_end_to_end() -> None:
-    info = ('<?xml version="1.0" encoding="UTF-8" standalone="yes"?>'
-            '<clbl:labelList xmlns:clbl="http://schemas.microsoft.com/office/2020/mipLabelMetadata">'
-            f'<clbl:label id="{{{GUID}}}" enabled="1" method="Privileged" siteId="{{{SITE}}}" contentBits="8" '
-            'removed="0"/></clbl:labelList>')
+    info = (
+        '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>'
+        '<clbl:labelList xmlns:clbl="http://schemas.microsoft.com/office/2020/mipLabelMetadata">'
+        f'<clbl:label id="{{{GUID}}}" enabled="1" method="Privileged" siteId="{{{SITE}}}" contentBits="8" '
+        'removed="0"/></clbl:labelList>'
+    )
     data = _docx_with_labels(_custom_xml("General"), info)
     msg = _mail()
-    msg.add_attachment(data, maintype="application",
-                       subtype="vnd.openxmlformats-officedocument.wordprocessingml.document", filename="apt.docx")
+    msg.add_attachment(
+        data,
+        maintype="application",
+        subtype="vnd.openxmlformats-officedocument.wordprocessingml.document",
+        filename="apt.docx",
+    )
     result = scan_bytes(msg.as_bytes())
     found = [f for f in result.findings if f.detector == "labels"]
     assert any(f.location.endswith("LabelInfo.xml") and "label:encrypted" in f.evidence for f in found), found

@@ -36,13 +36,16 @@ def _sample(text: str, **kw: object) -> str:
 
 # --- OSL references in their written forms ------------------------------------------------------------------
 
+
 @pytest.mark.parametrize(
     ("text", "sample"),
     [
         ("Hej!\nHär kommer utredningen.\nSekretess enligt 26 kap. 1 § OSL\nMvh Anna", "OSL 26 kap."),
         ("Sekretessbelagd enl. 25 kap 1 § offentlighets- och sekretesslagen (2009:400)", "OSL 25 kap."),
-        ("Uppgifterna i detta mejl omfattas av sekretess enligt 25 kap 1§ offentlighets- och sekretesslagen.",
-         "OSL 25 kap."),
+        (
+            "Uppgifterna i detta mejl omfattas av sekretess enligt 25 kap 1§ offentlighets- och sekretesslagen.",
+            "OSL 25 kap.",
+        ),
         ("Beslutet fattas med stöd av OSL 23:2 och gäller elevhälsans journal.", "OSL 23 kap."),
         ("Uppgifterna är sekretessbelagda enl. 21 kap. 3 § OSL.", "OSL 21 kap."),
         ("Sekretess: 26 kap 1 § första stycket OSL", "OSL 26 kap."),
@@ -100,6 +103,7 @@ def test_sample_is_rule_name_never_text() -> None:
 
 # --- Swedish marking phrases and protected personal data ----------------------------------------------------
 
+
 @pytest.mark.parametrize(
     ("text", "sample"),
     [
@@ -131,8 +135,13 @@ def test_navet_code_needs_keyword() -> None:
 
 @pytest.mark.parametrize(
     "subject",
-    ["Sekretess: utredning om eleven", "SEKRETESSBELAGT - orosanmälan", "Unntatt offentlighet: rapport",
-     "Sekretessbelagd handling", "Strengt fortrolig"],
+    [
+        "Sekretess: utredning om eleven",
+        "SEKRETESSBELAGT - orosanmälan",
+        "Unntatt offentlighet: rapport",
+        "Sekretessbelagd handling",
+        "Strengt fortrolig",
+    ],
 )
 def test_subject_markers_count_strongly(subject: str) -> None:
     found = _findings(subject, origin="header", location=Location(("subject",)))
@@ -159,10 +168,14 @@ def test_tystnadsplikt_running_text_is_weak() -> None:
 
 # --- Norwegian ----------------------------------------------------------------------------------------------
 
+
 @pytest.mark.parametrize(
     ("text", "sample"),
     [
-        ("Unntatt offentlighet, jf. offl. § 13 jf. fvl. § 13\n\nHei, vedlagt er rapporten.", "unntatt offentlighet"),
+        (
+            "Unntatt offentlighet, jf. offl. § 13 jf. fvl. § 13\n\nHei, vedlagt er rapporten.",
+            "unntatt offentlighet",
+        ),
         ("Dokumentet er unntatt offentlighet.", "unntatt offentlighet"),
         ("U.off. jf. offentleglova § 13\nSak: bekymringsmelding", "unntatt offentlighet"),
         ("Unnateke frå innsyn, jf. offentleglova § 13\nSaka gjeld eleven.", "offl. § 13"),
@@ -249,7 +262,7 @@ def test_hard_negatives_do_not_flag(text: str) -> None:
 
 
 def test_disclaimer_does_not_hide_a_real_marking() -> None:
-    text = ("SEKRETESSBELAGD HANDLING enligt 26 kap. 1 § OSL\n\nHej, här är utredningen.\n\n" + DISCLAIMERS[0])
+    text = "SEKRETESSBELAGD HANDLING enligt 26 kap. 1 § OSL\n\nHej, här är utredningen.\n\n" + DISCLAIMERS[0]
     found = _findings(text)
     assert found and found[0].confidence >= 0.9
 
@@ -259,7 +272,79 @@ def test_course_invitation_shows_below_threshold_for_explain() -> None:
     assert below and all("neg:general" in f.evidence for f in below)
 
 
+# --- realistic municipal mail lines (each alone) ------------------------------------------------------------
+
+REALISTIC_MARKED = [
+    "Hej, bifogar orosanmälan gällande eleven. OBS! Sekretess enligt 26 kap. 1 § OSL.",
+    "Bifogat finner du utredningen. Handlingen omfattas av sekretess enligt 26 kap. 1 § offentlighets- och sekretesslagen.",
+    "Hej! Jag vill bara informera om att Lisa i 3B har skyddad identitet, så hennes namn får inte publiceras på hemsidan.",
+    "Eleven har sekretessmarkering, använd skolans adress i alla utskick.",
+    "Hei, vedlagt følger sakkyndig vurdering. Unntatt offentlighet jf. offl. § 13.",
+    "Opplysningene i denne e-posten er taushetsbelagt etter forvaltningsloven § 13.",
+    "Hei! Gutten har fortrolig adresse og skal ikke stå på klasselisten.",
+    "Strengt fortrolig adresse – ikke oppgi adresse til noen.",
+    "Notera att uppgifterna nedan är sekretessbelagda.",
+    "Angående elev med skyddade personuppgifter: skolskjutsen hämtar vid fritids.",
+    "Hon är kvarskriven sedan 2018.",
+    "Sökanden har skyddad folkbokföring.",
+    "U.off. § 13\nHei, her er referatet fra ansvarsgruppemøtet.",
+    "Unntatt fra offentlighet etter offentleglova § 13 første ledd, jf. forvaltningsloven § 13 første ledd nr. 1",
+    "Sekretess råder enligt 26 kap OSL.",
+    "Sendes kun internt – inneholder taushetsbelagte opplysninger om brukeren.",
+    "Mejlet innehåller sekretessbelagda uppgifter om barnet.",
+    "Taushetsplikt etter forvaltningsloven § 13\n\nHei, her er rapporten.",
+    "Informasjonen i denne e-posten er konfidensiell og taushetsbelagt.",
+    "Hej,\nHär kommer journalanteckningarna. De är sekretessklassade.\n/Eva",
+    "SEKRETESS\n\nUtredning enligt 11 kap. 1 § SoL",
+    "Pappan har skyddad adress och vi får inte lämna ut något.",
+    "Barnet bor på skjermet adresse.",
+    "Jf. offentleglova § 13 og forvaltningsloven § 13\nVedlagt: bekymringsmelding",
+    "Personalärende – sekretess enligt 39 kap. 3 § OSL",
+    "Barnet har adressebeskyttelse.",
+]
+
+REALISTIC_UNMARKED = [
+    "Påminnelse: Tystnadsplikten gäller även efter anställningens slut.",
+    "Kursen Offentlighet och sekretess ges igen i höst.",
+    "Sekretessfrågor hanteras av registrator.",
+    "Har du frågor om sekretess, kontakta kommunjuristen.",
+    "Läs mer om skyddade personuppgifter på Skatteverkets webbplats.",
+    "Skatteverket: Så fungerar skyddad identitet. Läs mer på skatteverket.se.",
+    "Punkt 4: Genomgång av rutin för skyddade personuppgifter.",
+    "Du ska ha god kunskap om offentlighets- och sekretesslagen (OSL) och förvaltningslagen.",
+    "Husk at alle har taushetsplikt om det de får vite om brukerne.",
+    "Vi har uppdaterat vår integritetspolicy.",
+    "Dagordning: 1. Sekretess och tystnadsplikt – genomgång med kommunjuristen 2. Övrigt",
+    "KONFIDENTIALITETSMEDDELANDE: Detta e-postmeddelande kan innehålla sekretessbelagd information.",
+    "CONFIDENTIALITY NOTICE: This email and any attachments are for the sole use of the intended recipient.",
+    "Denne meldingen kan inneholde taushetsbelagt informasjon. Hvis du ikke er rett mottaker, slett meldingen.",
+    "Fråga: Gäller sekretess även mellan olika nämnder? Svar: Ja, sekretess gäller mellan myndigheter.",
+    "Webbinarium om skyddad identitet och sekretessmarkering den 3 maj. Anmäl dig senast 20 april.",
+    "Hei alle! Minner om e-læringskurset om taushetsplikt og personvern som må fullføres innen fredag.",
+    "Vad innebär sekretessmarkering? Skatteverket kan besluta om sekretessmarkering om det finns särskild anledning.",
+    "Sekretess och offentlighet i skolan – ny vägledning från SKR.",
+    "Tack för i dag! Bra diskussion om tystnadsplikt och hur vi hanterar känsliga personuppgifter.",
+    "Våra medarbetare har tystnadsplikt.",
+    "Hemliga vänner-leken börjar på måndag!",
+    "Julfest: hemlig gäst kommer!",
+    "Vi ber dig behandla uppgifterna konfidentiellt.",
+    "Strengt tatt er det fortrolig, men du kan si det til Per.",
+]
+
+
+@pytest.mark.parametrize("text", REALISTIC_MARKED)
+def test_realistic_marked_mail_flags(text: str) -> None:
+    found = _findings(text)
+    assert found and found[0].confidence >= 0.85, (text, found)
+
+
+@pytest.mark.parametrize("text", REALISTIC_UNMARKED)
+def test_realistic_unmarked_mail_does_not_flag(text: str) -> None:
+    assert _findings(text) == []
+
+
 # --- statute prose: measured residual ----------------------------------------------------------------------
+
 
 def _paragraph_hits(path: Path) -> tuple[int, int]:
     det = Markers()
