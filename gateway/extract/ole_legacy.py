@@ -240,7 +240,8 @@ def _xls(data: bytes, location: Location, budget: Budget) -> Iterator[Item]:
     cells: list[dict[int, dict[int, str]]] = []
     sst_parts: list[bytes] = []
     strings: list[str] = []
-    last = 0
+    current: dict[int, dict[int, str]] | None = None
+    last = depth = count = 0
     for kind, body in _records(data):
         if kind == 0x002F:
             yield Unscannable(location, Reason.ENCRYPTED, "xls password")
@@ -252,21 +253,32 @@ def _xls(data: bytes, location: Location, budget: Budget) -> Iterator[Item]:
                 if flags & 1
                 else body[8 : 8 + cch].decode("latin-1")
             )
-        elif kind == 0x0809 and len(body) >= 4 and struct.unpack_from("<H", body, 2)[0] in (0x10, 0x20):
-            cells.append({})  # BOF of a worksheet or chart
+        elif kind == 0x0809:  # BOF: a top-level sheet starts (charts nested in a sheet do not count)
+            depth += 1
+            kind_of = struct.unpack_from("<H", body, 2)[0] if len(body) >= 4 else 0
+            if depth == 1 and kind_of in (0x10, 0x20, 0x40):
+                cells.append({})
+                current = cells[-1]
+        elif kind == 0x000A:  # EOF
+            depth = max(0, depth - 1)
+            if depth == 0:
+                current = None
         elif kind == 0x00FC:
             sst_parts = [body]
         elif kind == 0x003C and last == 0x00FC:
             sst_parts.append(body)
             kind = 0x00FC
-        elif cells and len(body) >= 6:
+        elif current is not None and depth == 1 and len(body) >= 6:
             row, col = struct.unpack_from("<HH", body, 0)
             value = _cell(kind, body, strings, sst_parts)
             if isinstance(value, list):
                 for i, v in enumerate(value):
-                    cells[-1].setdefault(row, {})[col + i] = v
+                    current.setdefault(row, {})[col + i] = v
             elif value is not None:
-                cells[-1].setdefault(row, {})[col] = value
+                current.setdefault(row, {})[col] = value
+        count += 1
+        if count % 65536 == 0:
+            budget.check_time()
         if kind != 0x00FC and sst_parts and not strings:
             strings = _sst(sst_parts, budget)
         last = kind

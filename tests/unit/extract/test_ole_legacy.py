@@ -147,9 +147,11 @@ def xls(encrypted: bool = False) -> bytes:
     sheet += record(0x00FD, struct.pack("<HHHI", 1, 0, 0, 2)) + record(
         0x0203, struct.pack("<HHHd", 1, 1, 0, 191212121212.0)
     )
-    sheet += record(0x027E, struct.pack("<HHHI", 2, 1, 0, (42 << 2) | 2)) + record(
-        0x00FD, struct.pack("<HHHI", 3, 0, 0, 3)
-    )
+    sheet += record(0x027E, struct.pack("<HHHI", 2, 1, 0, (42 << 2) | 2))
+    chart = record(0x0809, struct.pack("<HHHH", 0x0600, 0x0020, 0, 0))
+    chart += record(0x0203, struct.pack("<HHHd", 9, 0, 0, 7.0)) + record(0x000A, b"")
+    sheet += chart  # an embedded chart's substream: its records are not cells of the sheet
+    sheet += record(0x00FD, struct.pack("<HHHI", 3, 0, 0, 3))
     sheet += record(0x000A, b"")
     return cfb({"Workbook": globals_ + sheet})
 
