@@ -174,6 +174,46 @@ def today_for(settings: Mapping[str, Mapping[str, Any]], det_id: str) -> datetim
     return datetime.date.today()
 
 
+@dataclass(slots=True)
+class Scored:
+    """Confidence and evidence of one validated candidate, and whether context (a keyword) backed it."""
+
+    confidence: float
+    evidence: list[str]
+    keyword: bool
+    negative: bool
+
+
+def score(text: Text, start: int, end: int, base: float, weak: Sequence[str], evidence: list[str],
+          positive: Keywords) -> Scored:
+    """The §6.4 scoring shared by identity detectors.
+
+    A positive keyword within 300 characters (or a tab-separated column headed by one) gives 0.97, or 0.90
+    when the form is weak (glued letters, space separator, very recent birth date); without one a weak
+    form is capped at 0.5. A negative keyword within 40 characters before, or a ``+`` straight before the
+    digits (a phone number), halves the result unless the positive keyword is nearer.
+    """
+    kw = positive.near(text, start, end)
+    head = None
+    if kw is None:
+        header = column_header(text, start)
+        head = positive.in_string(header) if header else None
+    if kw is not None or head is not None:
+        evidence.append(f"kw:{kw.name}" if kw else f"kw:column:{head}")
+        conf = 0.90 if weak else 0.97
+    else:
+        conf = min(base, 0.5) if weak else base
+    evidence.extend(weak)
+    neg = NEGATIVE.before(text, start, NEGATIVE_WINDOW)
+    if neg is None and start > 0 and text.text[start - 1] == "+":
+        neg = Near("intl-prefix", 0)
+    negative = neg is not None and not (kw is not None and kw.distance < neg.distance)
+    if neg is not None and negative:
+        conf *= 0.5
+        evidence.append(f"neg:{neg.name}")
+    return Scored(conf, evidence, kw is not None or head is not None, negative)
+
+
 def lift_lists(hits: list[Hit], minimum: float = 0.80, count: int = 3) -> list[Hit]:
     """Three or more distinct numbers in one chunk (a register): each at least ``minimum``.
 
@@ -236,5 +276,6 @@ NEGATIVE = Keywords([
 
 __all__ = [
     "KEYWORD_WINDOW", "NEGATIVE", "NEGATIVE_WINDOW", "POSITIVE_SE", "Keywords", "Near",
-    "column_header", "digit_runs", "distinct_at_least", "glued", "lift_lists", "today_for", "window",
+    "Scored", "column_header", "digit_runs", "distinct_at_least", "glued", "lift_lists", "score", "today_for",
+    "window",
 ]

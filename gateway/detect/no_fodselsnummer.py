@@ -21,17 +21,7 @@ from typing import ClassVar
 import regex
 
 from gateway.detect.base import DetectContext, Text, detector
-from gateway.detect.context import (
-    NEGATIVE,
-    NEGATIVE_WINDOW,
-    POSITIVE_SE,
-    Near,
-    column_header,
-    digit_runs,
-    glued,
-    lift_lists,
-    today_for,
-)
+from gateway.detect.context import POSITIVE_SE, digit_runs, glued, lift_lists, score, today_for
 from gateway.masking import mask_no
 from gateway.model import Category, Hit
 from gateway.validators import no_fodselsnummer as fnr
@@ -75,32 +65,17 @@ class NorwegianFodselsnummer:
             info = fnr.check(digits, today)
         except ValidationError:
             return None
-        evidence = ["mod11" if info.rule == "classic" else "mod11-2032"]
-        kw = POSITIVE_SE.near(text, start, end)
-        header = column_header(text, start)
-        head_kw = POSITIVE_SE.in_string(header) if header else None
-        conf = 0.80 if separated else 0.75
         weak = []
         if glued(text, start, end):
             weak.append("glued")
         if info.birth is not None and 0 <= (today - info.birth).days <= 30:
             weak.append("recent-birth")
         if info.rule == "2032":
-            weak.append("rule-2032")
-        if kw or head_kw:
-            evidence.append(f"kw:{kw.name}" if kw else f"kw:column:{head_kw}")
-            conf = 0.90 if weak else 0.97
-        else:
-            if weak:
-                conf = min(conf, 0.5)
-            if info.kind == "fh":
-                conf = min(conf, 0.3)
-        evidence.extend(weak)
-        neg = NEGATIVE.before(text, start, NEGATIVE_WINDOW)
-        if neg is None and start > 0 and text.text[start - 1] == "+":
-            neg = Near("intl-prefix", 0)
-        if neg is not None and not (kw and kw.distance < neg.distance):
-            conf *= 0.5
-            evidence.append(f"neg:{neg.name}")
-        return Hit(self.id, self.category, (start, end), round(conf, 3), info.kind, tuple(evidence),
+            weak.append("rule-2032")  # not issued before 2032: shape alone is not enough
+        evidence = ["mod11" if info.rule == "classic" else "mod11-2032"]
+        scored = score(text, start, end, 0.80 if separated else 0.75, weak, evidence, POSITIVE_SE)
+        conf = scored.confidence
+        if info.kind == "fh" and not scored.keyword:
+            conf = min(conf, 0.3)
+        return Hit(self.id, self.category, (start, end), round(conf, 3), info.kind, tuple(scored.evidence),
                    digits, mask_no(digits))

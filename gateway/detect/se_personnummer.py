@@ -24,17 +24,7 @@ from typing import ClassVar
 import regex
 
 from gateway.detect.base import DetectContext, Text, detector
-from gateway.detect.context import (
-    NEGATIVE,
-    NEGATIVE_WINDOW,
-    POSITIVE_SE,
-    Near,
-    column_header,
-    digit_runs,
-    glued,
-    lift_lists,
-    today_for,
-)
+from gateway.detect.context import POSITIVE_SE, digit_runs, glued, lift_lists, score, today_for
 from gateway.masking import mask_se
 from gateway.model import Category, Hit
 from gateway.validators import se_personnummer as pnr
@@ -129,44 +119,26 @@ class SwedishPersonnummer:
         info = _validate(c, today)
         if info is None:
             return None
-        evidence = ["luhn"]
-        kw = POSITIVE_SE.near(text, c.start, c.end)
-        header = column_header(text, c.start)
-        head_kw = POSITIVE_SE.in_string(header) if header else None
-        length = 12 if c.century else 10
-        conf = _BASE[(length, c.sep in ("-", "+"))]
+        base = _BASE[(12 if c.century else 10, c.sep in ("-", "+"))]
         weak = []
-        if c.vat:
-            evidence.append("vat")
-            conf = 0.80
-        elif glued(text, c.start, c.end):
+        if not c.vat and glued(text, c.start, c.end):
             weak.append("glued")
         if c.sep == " ":
             weak.append("space-sep")
         if info.birth is not None and 0 <= (today - info.birth).days <= 30:
             weak.append("recent-birth")
-        if kw or head_kw:
-            evidence.append(f"kw:{kw.name}" if kw else f"kw:column:{head_kw}")
-            conf = 0.90 if weak else 0.97
-        else:
-            if weak:
-                conf = min(conf, 0.5)
+        scored = score(text, c.start, c.end, 0.80 if c.vat else base, weak,
+                       ["luhn", "vat"] if c.vat else ["luhn"], POSITIVE_SE)
+        conf = scored.confidence
+        if not scored.keyword:
             if info.kind == "interim":
-                conf = min(conf, 0.4)
-        evidence.extend(weak)
-        neg = NEGATIVE.before(text, c.start, NEGATIVE_WINDOW)
-        if neg is None and c.start > 0 and text.text[c.start - 1] == "+":
-            neg = Near("intl-prefix", 0)
-        if neg is not None and not (kw and kw.distance < neg.distance):
-            conf *= 0.5
-            evidence.append(f"neg:{neg.name}")
-        elif not (kw or head_kw) and _timestamp(c, info.birth, today):
-            conf *= 0.5
-            evidence.append("neg:timestamp")
-        written = text.text[c.start : c.end]
-        sample = mask_se("".join(written.split())) if not c.vat else mask_se(c.yymmdd + c.tail)
+                conf = min(conf, 0.4)  # interim numbers need a keyword
+            if not scored.negative and _timestamp(c, info.birth, today):
+                conf *= 0.5
+                scored.evidence.append("neg:timestamp")
+        sample = mask_se(c.yymmdd + c.tail) if c.vat else mask_se("".join(text.text[c.start : c.end].split()))
         return Hit(self.id, self.category, (c.start, c.end), round(conf, 3), info.kind,
-                   tuple(evidence), info.long, sample)
+                   tuple(scored.evidence), info.long, sample)
 
 
 def _validate(c: Candidate, today: datetime.date) -> pnr.Info | None:
