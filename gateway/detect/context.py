@@ -3,7 +3,8 @@
 Every identity number written in any supported form starts with a run of at least six ASCII digits, so one
 C-level pass (``regex`` ``[0-9]{6,}``, several hundred MB/s) finds every candidate; Python runs only for
 those few places. The run list is cached for the last ``Text`` seen, so the four identity detectors share
-one scan. Keyword windows lower-case only the slice they look at unless ``Text.lower`` already exists.
+one scan. Keywords sit in one Aho-Corasick automaton (lower, Capitalised and UPPER spellings), searched only
+in the 300-character window around a validated candidate, so no chunk is ever lower-cased for them.
 
 Security: text is hostile; every pattern here is linear (character classes and literal alternations, no
 nested quantifiers), windows are bounded (300 characters by default), and nothing is logged.
