@@ -21,11 +21,7 @@ import logging
 import re
 from collections.abc import Generator, Iterator
 from dataclasses import dataclass, field
-from email import policy
-from email.generator import BytesGenerator
 from email.message import Message
-from email.parser import BytesParser
-from io import BytesIO
 
 from gateway.extract.base import Budget, Item, LimitExceeded
 from gateway.extract.html import html_to_text
@@ -51,9 +47,6 @@ TEXTUAL = frozenset({"text", "csv", "html", "eml", "ics", "vcf", "pgp", "unknown
 _SIGNATURES = frozenset(
     {"application/pkcs7-signature", "application/x-pkcs7-signature", "application/pgp-signature"}
 )
-_BOUNDARY_PARAM = re.compile(rb"boundary\s*=", re.IGNORECASE)
-_DELIMITER = re.compile(rb"\n--")
-_GUESS_BOUNDARY = re.compile(rb"^--([^\s\"]{1,200}?)[ \t]*\r?$", re.MULTILINE)
 _PGP = "-----BEGIN PGP MESSAGE-----"
 
 
@@ -81,8 +74,11 @@ class _Msg:
 
 def parse_message(raw: bytes, location: Location, depth: int, budget: Budget) -> Iterator[Item]:
     """Yield every header chunk, body chunk, attachment ``Part`` and ``Unscannable`` of ``raw``."""
-    raw, cut = _bound(raw, budget.limits.max_parts)
-    msg = _parse(raw)
+    bounded, cut = pl.bound(raw, budget.limits.max_parts)
+    msg = pl.parse(bounded)
+    if cut and msg is not None and pl.count(msg) <= budget.limits.max_parts:
+        bounded, cut, msg = raw, False, pl.parse(raw)  # the '--' lines were text (a SQL dump), not parts
+    raw = bounded
     ctx = _Msg(location, depth)
     if msg is None:
         yield TextChunk(ctx.body("text/plain"), "body", decode_bytes(raw))
@@ -91,33 +87,6 @@ def parse_message(raw: bytes, location: Location, depth: int, budget: Budget) ->
     yield from _walk(msg, ctx, budget)
     if cut:
         raise LimitExceeded(Reason.OVER_LIMIT, f"max_parts={budget.limits.max_parts}")
-
-
-def _bound(raw: bytes, max_parts: int) -> tuple[bytes, bool]:
-    """Cut ``raw`` where ``email`` would build more parts than the limit allows (deep nests, part floods).
-
-    Every multipart declares one boundary and every part follows a ``--`` delimiter line, so cutting after
-    ``max_parts + 1`` declarations (at most 901: deeper nesting overflows the parser's stack) or after
-    ``20 * max_parts`` lines starting with ``--`` never loses a part the limit would have let through.
-    """
-    cut = len(raw)
-    for i, m in enumerate(_BOUNDARY_PARAM.finditer(raw)):
-        if i >= min(max_parts, 900) + 1:
-            cut = m.start()
-            break
-    for i, m in enumerate(_DELIMITER.finditer(raw, 0, cut)):
-        if i >= 20 * max_parts:
-            cut = m.start()
-            break
-    return (raw[:cut], True) if cut < len(raw) else (raw, False)
-
-
-def _parse(raw: bytes) -> Message | None:
-    try:
-        return BytesParser(policy=policy.compat32).parsebytes(raw)
-    except Exception:  # noqa: BLE001 - including RecursionError: the caller scans the raw text
-        log.debug("email parser failed", exc_info=True)
-        return None
 
 
 Child = tuple[Message, "_Msg", bool, str]
@@ -156,7 +125,7 @@ def _one(part: Message, ctx: _Msg, budget: Budget, role: str) -> Walk:
     if part.is_multipart():
         return (yield from _multipart(part, ctx, ctype))
     if ctype.startswith("multipart/"):
-        recovered = _recover_multipart(part, ctype)
+        recovered = pl.recover_multipart(part, ctype)
         if recovered is not None:
             return [(recovered, ctx, False, role)]
         ctype = "text/plain"  # boundary missing or wrong: scan it all as text
@@ -199,7 +168,7 @@ def _message(part: Message, ctx: _Msg, ctype: str, budget: Budget) -> Walk:
         yield Part(where, ctype, fname, data, ctx.depth + 1, sniffed_type="eml")
         return []
     if inner is None or ctype not in ("message/rfc822", "message/global"):
-        text = "\n".join(_flatten(p).decode("utf-8", "surrogateescape") for p in _messages(payload))
+        text = "\n".join(pl.flatten(p).decode("utf-8", "surrogateescape") for p in _messages(payload))
         yield TextChunk(ctx.body(ctype), "body", decode_header_value(text))
         return []
     name = decode_header_value(pl.raw_header(inner, "subject") or "").strip() or pl.filename(part) or ""
@@ -209,7 +178,7 @@ def _message(part: Message, ctx: _Msg, ctype: str, budget: Budget) -> Walk:
         yield TextChunk(loc, "filename", fname)
     cte = pl.transfer_encoding(part)
     if cte in ("base64", "quoted-printable"):  # email parsed the encoded text as a message: undo that
-        encoded = _flatten(inner)
+        encoded = pl.flatten(inner)
         data = lenient_b64decode(encoded) if cte == "base64" else binascii.a2b_qp(encoded)
         yield Part(loc, ctype, fname, data, ctx.depth + 1, sniffed_type="eml")
         return []
@@ -223,27 +192,6 @@ def _messages(payload: object) -> list[Message]:
     if isinstance(payload, list):
         return [p for p in payload if isinstance(p, Message)]
     return []
-
-
-def _flatten(msg: Message) -> bytes:
-    buf = BytesIO()
-    try:
-        BytesGenerator(buf, mangle_from_=False, maxheaderlen=0).flatten(msg)
-    except Exception:  # noqa: BLE001 - keep what was written
-        log.debug("flatten failed", exc_info=True)
-    return buf.getvalue()
-
-
-def _recover_multipart(part: Message, ctype: str) -> Message | None:
-    """Re-parse a multipart whose boundary is missing or wrong with the first ``--token`` line as boundary."""
-    body = pl.payload_bytes(part)[0]
-    m = _GUESS_BOUNDARY.search(body)
-    if m is None or body.count(b"--" + m.group(1)) < 2:
-        return None
-    boundary = m.group(1).decode("ascii", "replace").replace('"', "")
-    head = f'Content-Type: {ctype}; boundary="{boundary}"\r\n\r\n'.encode()
-    msg = _parse(head + body)
-    return msg if msg is not None and msg.is_multipart() else None
 
 
 def _leaf(part: Message, ctx: _Msg, ctype: str, budget: Budget, role: str) -> Iterator[Item]:

@@ -169,3 +169,12 @@ def test_scan_bytes_on_a_split_qp_number() -> None:
            b"Personnummer 191212=\r\n12-1212\r\n")
     assert found(run(raw), PNR) == ["body[text/plain]"]
     assert_scan_finds_pnr(raw)
+
+
+def test_many_dash_lines_in_text_are_not_a_part_flood() -> None:
+    dump = "".join(f"-- kommentar {i}\nSELECT {i};\n" for i in range(12_000))
+    raw = (b"Subject: dump\r\nContent-Type: multipart/mixed; boundary=b\r\n\r\n--b\r\nContent-Type: text/plain\r\n\r\n"
+           + dump.encode() + f"\r\n{PNR}\r\n--b--\r\n".encode())
+    ex = run(raw)
+    assert ex.unscannable == []
+    assert found(ex, PNR) == ["body[text/plain]"]
