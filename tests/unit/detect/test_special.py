@@ -68,3 +68,42 @@ def test_identifier_nearby_gives_095() -> None:
 def test_sample_is_entry_name() -> None:
     (f,) = _findings("Eleven är muslim och fastar under ramadan.")
     assert f.sample in {"*muslim*", "fastar under ramadan*"}
+
+
+REAL_NEGATIVES = [
+"Skolavslutningen hålls i kyrkan; elever som inte vill delta erbjuds ett alternativ i aulan.",
+"I undervisningen uppmärksammas muslimska och judiska högtider under läsåret.",
+"Modersmålsundervisning i romani chib och samiska erbjuds för elever i åk 1-9.",
+"Polisen informerar om en serie inbrott i området kring skolan. Håll dörrarna låsta.",
+"Kommunfullmäktiges ledamot Anna Berg (V) röstade på förslaget om ny simhall.",
+"Fritidsgården är nu HBTQ-certifierad! Välkommen på Pride-fika på fredag.",
+"Vision och Kommunal har lämnat yttrande över omorganisationen inför MBL-förhandlingen.",
+"Påminnelse: alla nyanställda i skolan ska lämna utdrag ur belastningsregistret till HR.",
+"Ordfører Per Hansen (H) stemte på forslaget om ny skole i kommunestyret.",
+"Kurs for ansatte: Hvordan snakke med barn om vold og overgrep. Påmelding innen fredag.",
+"Fagforbundet inviterer til medlemsmøte om ny tariffavtale torsdag kl 18.",
+"Likestillingsplan: Kommunen skal fremme likestilling uavhengig av etnisitet, religion, livssyn og seksuell orientering.",
+"Vi ser fram emot Eid-firandet i förskolan, alla barn och föräldrar är välkomna.",
+"Hej! Kan du boka rum för nämndens sammanträde? Ärendet gäller ekonomiskt bistånd.",
+]
+REAL_POSITIVES = [
+"Eleven berättade för kuratorn att han är homosexuell och inte vågar berätta för föräldrarna.",
+"Vi har fått veta att Omar Ali är medlem i Nordiska motståndsrörelsen, hur ska skolan agera?",
+"Brukaren har tidigare dömts för våldtäkt och får inte vistas ensam med kvinnlig personal.",
+"Medarbetaren Lena Ström är medlem i Vårdförbundet och har begärt facklig företrädare.",
+"Pappan till eleven är dömd för narkotikabrott och sitter i fängelse.",
+"Jenta er muslim og faster under ramadan, så hun spiser ikke lunsj.",
+"Klienten er tiltalt for vold mot partner og har besøksforbud.",
+"Sonen har gjort ett DNA-test som visar att han är bärare av genen.",
+]
+
+
+@pytest.mark.parametrize("text", REAL_POSITIVES)
+def test_realistic_mail_is_stopped(text: str) -> None:
+    assert _findings(text), text
+
+
+@pytest.mark.parametrize("text", REAL_NEGATIVES)
+def test_realistic_mail_passes(text: str) -> None:
+    found = _findings(text)
+    assert found == [], [(f.sample, f.confidence, f.evidence) for f in found]
