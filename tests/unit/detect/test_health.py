@@ -236,3 +236,20 @@ def test_realistic_mail_is_stopped(text: str) -> None:
 def test_realistic_mail_passes(text: str) -> None:
     found = _any_finding(text)
     assert found == [], [(f.sample, f.confidence, f.evidence) for f in found]
+
+
+def test_attachment_file_name_through_the_pipeline() -> None:
+    from email.message import EmailMessage
+
+    from gateway.scan import scan_bytes
+
+    msg = EmailMessage()
+    msg["From"] = "skola@kommun.example.se"
+    msg["To"] = "foralder@example.com"
+    msg["Subject"] = "Underlag"
+    msg.set_content("Hej, se bifogad fil.")
+    msg.add_attachment(b"Intyg", maintype="text", subtype="plain", filename="Läkarintyg_Kalle.txt")
+    result = scan_bytes(msg.as_bytes())
+    health = [f for f in result.findings if f.detector == "health"]
+    assert health and health[0].sample == "*läkarintyg*"
+    assert "Kalle" not in health[0].sample
