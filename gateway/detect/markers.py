@@ -30,6 +30,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
+from itertools import islice
 
 from gateway.detect import _marker_rules as r
 from gateway.detect.base import DetectContext, Text, detector
@@ -54,6 +55,8 @@ UNRAISED = 0.6  # base confidence of a medium marker; below the default report t
 CAP_DISCLAIMER = 0.2
 FAMILY_BEFORE, FAMILY_AFTER = 90, 110  # an OSL reference may start ~60 characters before "sekretesslagen"
 EXTRA_WINDOW = 200
+MAX_ANCHORS = MAX_CANDIDATES = 5000  # hostile input: a chunk that is nothing but markers is bounded in time
+ENOUGH_HITS = 50
 LABEL_HEADERS = frozenset({"header[msip_labels]", "header[sensitivity]", "header[x-titus-metadata-40]"})
 _SENTENCE_END = re.compile(r"[.!?]\s+(?=[A-ZÅÄÖÆØ])")
 
@@ -82,12 +85,21 @@ class Markers:
         """Yield one hit per marking found in ``text``."""
         if _skip(text):
             return []
-        anchors = [(m.start(), m.group().lower()) for m in r.PREFILTER.finditer(text.text)]
+        found = islice(r.PREFILTER.finditer(text.text), MAX_ANCHORS)
+        anchors = [(m.start(), m.group().lower()) for m in found]
         if not anchors:
             return []
-        cands = _merge(list(_candidates(text, anchors)))
         scorer = _Scorer(text, bool(ctx.identifier_spans()))
-        return [h for h in (scorer.hit(c) for c in cands) if h is not None]
+        hits: list[Hit] = []
+        strong = False
+        for cand in _merge(list(islice(_candidates(text, anchors), MAX_CANDIDATES))):
+            hit = scorer.hit(cand)
+            if hit is not None:
+                hits.append(hit)
+                strong = strong or hit.confidence >= 0.9
+            if strong and len(hits) >= ENOUGH_HITS:  # the chunk is flagged; more hits add nothing but time
+                break
+        return hits
 
 
 def _skip(text: Text) -> bool:
@@ -107,8 +119,9 @@ def _region(s: str, p: int, before: int, after: int) -> tuple[int, int]:
 
 
 def _lower(seg: str) -> str:
-    low = seg.lower()
-    if len(low) != len(seg):
+    """Lower-case with the same length (only 'İ' grows under ``str.lower``)."""
+    low = seg.lower() if "İ" not in seg else seg.replace("İ", "I").lower()
+    if len(low) != len(seg):  # pragma: no cover - no other character grows today
         low = "".join(c.lower() if len(c.lower()) == 1 else c for c in seg)
     return low
 
@@ -300,9 +313,11 @@ class _Scorer:
     def _label_line(self, a: int, b: int) -> bool:
         """The marking opens a short line (or is followed by ':'), as a stamp or heading does."""
         s = self.s
-        line_start = s.rfind("\n", 0, a) + 1
-        line_end = s.find("\n", b)
-        line_end = len(s) if line_end < 0 else line_end
+        line_start = s.rfind("\n", max(0, a - 60), a) + 1
+        if line_start == 0 and a > 60:  # no line break within reach: not the start of a line
+            return False
+        line_end = s.find("\n", b, b + 120)
+        line_end = min(len(s), b + 120) if line_end < 0 else line_end
         if not r.LABEL_PREFIX.match(s[line_start:a]):
             return False
         return line_end - line_start <= 100 or s[b : b + 2].lstrip()[:1] in (":", "!", "–", "-", "(", ",")

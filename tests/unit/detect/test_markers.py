@@ -6,7 +6,10 @@ import time
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
+from gateway.detect import _marker_rules as rules
 from gateway.detect.base import DetectContext, Text
 from gateway.detect.markers import Markers
 from gateway.detect.normalize import normalize
@@ -409,3 +412,73 @@ def test_throughput_on_mail_prose() -> None:
         best = min(best, time.perf_counter() - start)
     mb_s = len(text) / best / 1e6
     assert mb_s > 40, mb_s  # measured ~150-200 MB/s on an idle core; the floor allows a loaded CI machine
+
+
+# --- hostile input ------------------------------------------------------------------------------------------
+
+FRAGMENTS = [
+    "sekretess",
+    "Sekretessbelagd",
+    " enligt ",
+    "26 kap. ",
+    "1 § ",
+    "OSL",
+    "23:2",
+    "İ",
+    "\n",
+    "\n\n",
+    " ",
+    "skyddad",
+    " identitet",
+    "Unntatt",
+    " offentlighet",
+    "offl. § 13",
+    "taushetsbelagt",
+    "kan innehålla ",
+    "utbildning i ",
+    "010",
+    "03",
+    "KONFIDENTIELLT",
+    "§",
+    "fortrolig",
+    " adresse",
+    ":",
+    "ø",
+    "\x00",
+    "Eleven har ",
+]
+RULE_NAMES = (
+    {name for name, _, _ in rules.PHRASES}
+    | {f"OSL {c} kap." for c in rules.OSL_CONCEPTS}
+    | {"navet 01003/01020"}
+)
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    st.lists(st.sampled_from(FRAGMENTS), max_size=60).map("".join),
+    st.booleans(),
+    st.sampled_from(["body", "header"]),
+)
+def test_never_raises_and_samples_are_rule_names(text: str, ocr: bool, origin: str) -> None:
+    t = Text(normalize(text), BODY, origin, ocr)  # type: ignore[arg-type]
+    for hit in Markers().detect(t, DetectContext()):
+        assert hit.sample in RULE_NAMES
+        assert 0 <= hit.span[0] < hit.span[1] <= len(t.text)
+        assert 0.0 < hit.confidence <= 1.0
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Sekretessbelagd handling. " * 40000,
+        ("İ" * 3 + "sekretess gäller ") * 20000,
+        "OSL 26:1 " * 100000,
+        "§ " * 300000,
+        "kretess " * 200000,
+    ],
+)
+def test_marker_flood_is_bounded_in_time(text: str) -> None:
+    start = time.perf_counter()
+    Markers().detect(Text(text, BODY, "body"), DetectContext())
+    assert time.perf_counter() - start < 5.0
