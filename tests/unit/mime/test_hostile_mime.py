@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import functools
 import time
 from email.mime.multipart import MIMEMultipart
 from email.mime.text import MIMEText
@@ -178,3 +179,36 @@ def test_many_dash_lines_in_text_are_not_a_part_flood() -> None:
     ex = run(raw)
     assert ex.unscannable == []
     assert found(ex, PNR) == ["body[text/plain]"]
+
+
+@functools.cache
+def _hostile_corpus() -> dict[str, bytes]:
+    flood = MIMEMultipart()
+    for i in range(5000):
+        flood.attach(MIMEText(f"del {i}"))
+    return {
+        "missing-boundary": b"Content-Type: multipart/mixed\r\n\r\n--x\r\n\r\n" + PNR.encode() + b"\r\n--x--\r\n",
+        "bad-base64": b"Content-Transfer-Encoding: base64\r\n\r\n" + base64.encodebytes(PNR.encode())[:-3] + b"*!\r\n",
+        "nul": b"Subject: \x00\r\n\r\n\x00" + PNR.encode() + b"\x00",
+        "8bit-headers": "Subject: Läkarintyg 19121212-1212\r\n\r\nx".encode("cp1252"),
+        "long-line": b"Subject: t\r\n\r\n" + b"x" * 20_000 + b" " + PNR.encode() + b"\r\n",
+        "traversal": b"Content-Type: application/pdf; name=\"../../../../etc/passwd\"\r\n\r\n%PDF-1.4",
+        "utf16": b"Content-Type: text/plain; charset=utf-16\r\nContent-Transfer-Encoding: base64\r\n\r\n"
+        + base64.encodebytes(PNR.encode("utf-16")),
+        "nest-200": nested(200),
+        "nest-10000": nested(10_000),
+        "parts-5000": flood.as_bytes(),
+    }
+
+
+@pytest.mark.parametrize("name", sorted(_hostile_corpus()))
+def test_scan_bytes_survives_the_hostile_corpus(name: str) -> None:
+    raw = _hostile_corpus()[name]
+    start = time.perf_counter()
+    result = scan_bytes(raw)
+    assert time.perf_counter() - start < 3.0
+    assert all(u.reason != Reason.PARSER_CRASH for u in result.unscannable)
+    if name not in ("traversal", "parts-5000", "nest-10000"):
+        assert Category.PERSONNUMMER in result.categories, name
+    for finding in result.findings:
+        assert PNR not in finding.sample and "191212121212" not in finding.sample
