@@ -319,11 +319,8 @@ def _cell(kind: int, body: bytes, strings: list[str], sst_parts: list[bytes]) ->
     return None
 
 
-def _legacy(ole: _Ole, part: Part, budget: Budget) -> Iterator[Item]:
-    loc = part.location
-    if ole.has("EncryptionInfo") or ole.has("EncryptedPackage"):
-        yield Unscannable(loc, Reason.ENCRYPTED, "ooxml password")
-    elif ole.has("WordDocument"):
+def _content(ole: _Ole, loc: Location, budget: Budget) -> Iterator[Item]:
+    if ole.has("WordDocument"):
         yield from _doc(ole, loc)
     elif ole.has("Workbook") or ole.has("Book"):
         yield from _xls(ole.read("Workbook" if ole.has("Workbook") else "Book"), loc, budget)
@@ -331,6 +328,19 @@ def _legacy(ole: _Ole, part: Part, budget: Budget) -> Iterator[Item]:
         yield from _ppt(ole, loc, budget)
     else:
         yield Unscannable(loc, Reason.UNSUPPORTED, "ole")
+
+
+def _legacy(ole: _Ole, part: Part, budget: Budget) -> Iterator[Item]:
+    loc = part.location
+    if ole.has("EncryptionInfo") or ole.has("EncryptedPackage"):
+        yield Unscannable(loc, Reason.ENCRYPTED, "ooxml password")
+    else:
+        decoded = False
+        for item in _content(ole, loc, budget):
+            decoded = decoded or not isinstance(item, TextChunk) or bool(item.text.strip())
+            yield item
+        if not decoded:  # nothing decodable is a failure, not a clean document
+            yield Unscannable(loc, Reason.UNSUPPORTED, "no text decoded")
     for name in ole.names:
         if "labelinfo" in name.lower():
             yield from _labelinfo(ole.read(name), loc.child("LabelInfo"))

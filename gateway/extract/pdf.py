@@ -27,6 +27,7 @@ import time
 import warnings
 import zlib
 from collections.abc import Iterator
+from dataclasses import dataclass, field
 from typing import Any
 
 import pypdfium2 as pdfium
@@ -209,6 +210,44 @@ def _has_images(page: pdfium.PdfPage) -> bool:
     return next(iter(page.get_objects(filter=_IMAGE, max_depth=3)), None) is not None
 
 
+@dataclass(slots=True)
+class _Pages:
+    """What the page loop learned."""
+
+    texts: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+    scanned: list[int] = field(default_factory=list)
+    broken: int = 0
+    size: int = 0
+    over_chars: bool = False
+
+
+def _ocr_ready(budget: Budget) -> bool:
+    return budget.limits.ocr and lookup("image") is not None
+
+
+def _page_image(page: pdfium.PdfPage, index: int, part: Part, budget: Budget) -> Part:
+    png = render_png(page)
+    budget.charge(len(png))
+    return Part(part.location.child(f"page {index + 1}"), "image/png", None, png, part.depth + 1, "image")
+
+
+def _one_page(
+    page: pdfium.PdfPage, index: int, part: Part, budget: Budget, form: Any, st: _Pages
+) -> Iterator[Item]:
+    text = _page_text(page).replace("\r\n", "\n").replace("\r", "\n")
+    st.notes += _annotation_text(page, form)
+    if not text.strip() and _has_images(page):
+        st.scanned.append(index)
+        if _ocr_ready(budget) and len(st.scanned) <= budget.limits.ocr_pages:
+            yield _page_image(page, index, part, budget)
+    st.size += len(text) + 1
+    if st.size > budget.limits.max_chars:
+        st.over_chars = True
+    else:
+        st.texts.append(text)
+
+
 def _read(doc: pdfium.PdfDocument, part: Part, budget: Budget) -> Iterator[Item]:
     limits = budget.limits
     with warnings.catch_warnings():  # a failed XFA load warns; the AcroForm values are still there
@@ -216,43 +255,56 @@ def _read(doc: pdfium.PdfDocument, part: Part, budget: Budget) -> Iterator[Item]
         doc.init_forms()
     form = doc.formenv.raw if doc.formenv else None
     pages = len(doc)
-    notes: list[str] = []
-    wanted = min(pages, limits.max_pdf_pages)
-    texts: list[str] = []
-    size = 0
-    scanned: list[int] = []
-    over_chars = False
-    for index in range(wanted):
+    st = _Pages()
+    for index in range(min(pages, limits.max_pdf_pages)):
         budget.check_time()
-        page = doc[index]
         try:
-            text = _page_text(page).replace("\r\n", "\n").replace("\r", "\n")
-            notes += _annotation_text(page, form)
-            if not text.strip() and _has_images(page):
-                scanned.append(index)
-                if limits.ocr and len(scanned) <= limits.ocr_pages and lookup("image") is not None:
-                    png = render_png(page)
-                    budget.charge(len(png))
-                    where = part.location.child(f"page {index + 1}")
-                    yield Part(where, "image/png", None, png, part.depth + 1, "image")
+            page = doc[index]
+        except pdfium.PdfiumError:
+            st.broken += 1
+            continue
+        try:
+            yield from _one_page(page, index, part, budget, form, st)
         finally:
             page.close()
-        size += len(text) + 1
-        if size > limits.max_chars:
-            over_chars = True
+        if st.over_chars:
             break
-        texts.append(text)
-    joined = "\n".join(texts)
+    joined = "\n".join(st.texts)
     if joined.strip():
         yield TextChunk(part.location, "attachment", joined)
-    if notes:
-        yield TextChunk(part.location.child("annotations"), "attachment", "\n".join(notes))
+    elif pages and not st.scanned and not st.notes:
+        yield from _no_text_layer(doc, part, budget)
+    if st.notes:
+        yield TextChunk(part.location.child("annotations"), "attachment", "\n".join(st.notes))
     yield from _document_items(doc, part, budget)
-    if scanned and (not limits.ocr or lookup("image") is None):
-        yield Unscannable(part.location, Reason.NEEDS_OCR, f"image-only pages={len(scanned)}")
-    elif scanned and len(scanned) > limits.ocr_pages:
+    yield from _verdicts(part, budget, pages, st)
+
+
+def _no_text_layer(doc: pdfium.PdfDocument, part: Part, budget: Budget) -> Iterator[Item]:
+    """Pages but no text and no images: damaged content or outlined text. Ask pdftotext, else OCR."""
+    text = pdftotext(part.data, budget)
+    if text is not None:
+        yield TextChunk(part.location, "attachment", text)
+    elif _ocr_ready(budget):
+        for index in range(min(len(doc), budget.limits.ocr_pages)):
+            page = doc[index]
+            try:
+                yield _page_image(page, index, part, budget)
+            finally:
+                page.close()
+    else:
+        yield Unscannable(part.location, Reason.NEEDS_OCR, "no text layer")
+
+
+def _verdicts(part: Part, budget: Budget, pages: int, st: _Pages) -> Iterator[Unscannable]:
+    limits = budget.limits
+    if st.scanned and not _ocr_ready(budget):
+        yield Unscannable(part.location, Reason.NEEDS_OCR, f"image-only pages={len(st.scanned)}")
+    elif len(st.scanned) > limits.ocr_pages:
         yield Unscannable(part.location, Reason.OVER_LIMIT, f"ocr_pages={limits.ocr_pages}")
-    if over_chars:
+    if st.broken:
+        yield Unscannable(part.location, Reason.CORRUPT, f"unreadable pages={st.broken}")
+    if st.over_chars:
         yield Unscannable(part.location, Reason.OVER_LIMIT, f"max_chars={limits.max_chars}")
     if pages > limits.max_pdf_pages:
         yield Unscannable(part.location, Reason.OVER_LIMIT, f"max_pdf_pages={limits.max_pdf_pages}")

@@ -87,10 +87,12 @@ def extract_rtf(part: Part, budget: Budget) -> Iterator[Item]:
     if len(text) > budget.limits.max_chars:
         yield TextChunk(part.location, "attachment", text[: budget.limits.max_chars])
         raise LimitExceeded(Reason.OVER_LIMIT, f"max_chars={budget.limits.max_chars}")
-    if text.strip():
-        yield TextChunk(part.location, "attachment", text)
     props = user_properties(part.data)
     if props:
         yield TextChunk(part.location.child("userprops"), "metadata", props)
+    if text.strip():
+        yield TextChunk(part.location, "attachment", text)
     elif b"\\pict" in part.data:
         yield Unscannable(part.location, Reason.NEEDS_OCR, "rtf with images only")
+    elif len(part.data) > 256:  # a non-trivial document that gave nothing is a failure, not clean
+        yield Unscannable(part.location, Reason.CORRUPT, "rtf without text")

@@ -260,3 +260,10 @@ def test_stream_size_limit() -> None:
 def test_best_effort_runs() -> None:
     data = b"\x01\x02" + "Läkarintyg för".encode("utf-16-le") + b"\x01\x00\x02"
     assert best_effort(data) == "Läkarintyg för"
+
+
+def test_a_document_that_decodes_to_nothing_is_unsupported() -> None:
+    items = list(extract_ole(part(cfb(fib_doc("\r\r\r"))), Budget()))
+    assert [(i.reason, i.detail) for i in items if isinstance(i, Unscannable)] == [
+        (Reason.UNSUPPORTED, "no text decoded")
+    ]

@@ -190,6 +190,7 @@ def test_form_fields_comments_info_and_embedded_files() -> None:
     assert [(str(i.location), i.text) for i in items if isinstance(i, TextChunk)] == [
         ("attachment[1] x.pdf > annotations", f"Personnummer: {PNR}")
     ]
+    assert not [i for i in items if isinstance(i, Unscannable)]
     pdf = new_pdf()
     pdf.set_title("Läkarintyg")
     pdf.cell(text="Se bilaga och kommentar.")
@@ -203,3 +204,10 @@ def test_form_fields_comments_info_and_embedded_files() -> None:
     [child] = [i for i in items if isinstance(i, Part)]
     assert str(child.location) == "attachment[1] x.pdf > elever.csv" and child.depth == 2
     assert child.data == b"Personnummer;19121212-1212\n"
+
+
+def test_pages_without_text_or_images_are_not_silently_clean() -> None:
+    blank = new_pdf()
+    blank.line(10, 10, 100, 100)  # vector drawing only: outlined text looks like this
+    items = run(bytes(blank.output()))
+    assert [(i.reason, i.detail) for i in items if isinstance(i, Unscannable)] == [(Reason.NEEDS_OCR, "no text layer")]

@@ -87,3 +87,11 @@ def test_user_properties_carry_sensitivity_labels() -> None:
     meta = chunks["attachment[1] x.rtf > userprops"]
     assert meta.origin == "metadata"
     assert meta.text.splitlines() == [f"MSIP_Label_{guid}_Enabled=true", f"MSIP_Label_{guid}_Name=Konfidentiell"]
+
+
+def test_nontrivial_rtf_without_text_is_corrupt() -> None:
+    data = b"{\\rtf1{\\fonttbl{\\f0 Arial;}}{\\*\\generator " + b"x" * 400 + b"}}"
+    part = Part(Location(("attachment[1] x.rtf",)), "", "x.rtf", data, 1, "rtf")
+    assert [(getattr(i, "reason", None), getattr(i, "detail", None)) for i in extract_rtf(part, Budget())] == [
+        ("corrupt", "rtf without text")
+    ]
