@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import functools
 import logging
+import re
 import threading
 import time
 from collections.abc import Iterable, Sequence
@@ -47,6 +48,7 @@ _SHORT = 5  # head/exact stems shorter than this are keyed with a boundary char 
 _BOUNDARY = " \n\t(\"'/-,.;:[«»“”‘’_*+&<>|=!?"
 _MAX_TOKEN = 64
 _RECHECK_SECONDS = 5.0
+_SURROGATES = re.compile("[\ud800-\udfff]")
 
 
 class LexiconError(ValueError):
@@ -187,9 +189,13 @@ class Lexicon:
     def find(self, text: str, lower: str) -> list[Match]:
         """Matches in ``lower`` (the same-length lower-cased ``text``), block-listed ones removed."""
         hay = " " + lower
+        try:
+            candidates = self._search(hay)
+        except UnicodeEncodeError:  # lone surrogates (surrogateescape-decoded input): same-length stand-in
+            candidates = self._search(_SURROGATES.sub("\ufffd", hay))
         found: list[Match] = []
         blocks: list[tuple[int, int]] = []
-        for key_index, start, end in self._search(hay):
+        for key_index, start, end in candidates:
             for entry_index, pre in self._values[key_index]:
                 entry = self.entries[entry_index]
                 m = _check(entry, text, lower, start + pre - 1, end - 1)

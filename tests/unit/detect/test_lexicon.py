@@ -6,6 +6,8 @@ import time
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from gateway.detect import lexicon
 from gateway.detect.lexicon import Entry, Lexicon, LexiconError, parse_line
@@ -161,3 +163,22 @@ def test_throughput_on_mail_prose(bundled: Lexicon) -> None:
         bundled.find(text, lower)
         best = max(best, len(text) / (time.perf_counter() - started) / 1e6)
     assert best > 8, f"{best:.1f} MB/s"  # ~100 MB/s measured on an idle 2-vCPU machine; loose floor for CI
+
+
+def test_lone_surrogates_do_not_raise(bundled: Lexicon) -> None:
+    text = "Eleven har diabetes \udc80 och \ud800 epilepsi"
+    names = _names(bundled, text)
+    assert "*diabetes*" in names and "*epilepsi*" in names
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.text(alphabet=st.characters(codec=None, exclude_categories=("Cs",)), max_size=300)
+       | st.text(alphabet="abcdeilnorstuåäöæø -_.§\n0123456789ADHK", max_size=300))
+def test_detectors_never_raise(text: str) -> None:
+    from gateway.model import Location, TextChunk
+    from gateway.scan import detect_chunks
+
+    for origin in ("body", "filename"):
+        found, below = detect_chunks([TextChunk(Location(("body[text/plain]",)), origin, text)])  # type: ignore[arg-type]
+        for f in found + below:
+            assert 0.0 <= f.confidence <= 1.0
