@@ -169,7 +169,7 @@ def _message(part: Message, ctx: _Msg, ctype: str, budget: Budget) -> Walk:
         return []
     if inner is None or ctype not in ("message/rfc822", "message/global"):
         text = "\n".join(pl.flatten(p).decode("utf-8", "surrogateescape") for p in _messages(payload))
-        yield TextChunk(ctx.body(ctype), "body", decode_header_value(text))
+        yield TextChunk(ctx.body(_label(ctype)), "body", decode_header_value(text))
         return []
     name = decode_header_value(pl.raw_header(inner, "subject") or "").strip() or pl.filename(part) or ""
     loc = ctx.attachment(safe_filename(name) or "message")
@@ -212,7 +212,7 @@ def _leaf(part: Message, ctx: _Msg, ctype: str, budget: Budget, role: str) -> It
         yield Unscannable(loc, Reason.CORRUPT, "transfer encoding")
         return
     if ctype in ("application/pkcs7-mime", "application/x-pkcs7-mime"):
-        smime = str(part.get_param("smime-type") or "").lower()
+        smime = pl.param(part, "smime-type").lower()
         if smime in ("enveloped-data", "authenveloped-data"):
             yield Unscannable(loc, Reason.ENCRYPTED, "smime")
             return

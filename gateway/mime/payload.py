@@ -125,14 +125,20 @@ def _latin(text: object) -> bool:
     return all(ord(c) < 256 or 0xDC80 <= ord(c) <= 0xDCFF for c in str(text))
 
 
+def param(part: Message, name: str, header: str = "content-type") -> str:
+    """A parameter's (unquoted) value, '' when absent or unreadable; RFC 2231 values by their text."""
+    try:
+        value = part.get_param(name, None, header)
+    except Exception:  # noqa: BLE001 - hostile parameter syntax
+        return ""
+    if isinstance(value, tuple):
+        value = value[2]
+    return unquote(str(value)).strip() if value is not None else ""
+
+
 def is_flowed(part: Message) -> tuple[bool, bool]:
     """(format=flowed, delsp=yes) of a text/plain part."""
-    try:
-        fmt = str(part.get_param("format") or "").lower()
-        delsp = str(part.get_param("delsp") or "").lower()
-    except Exception:  # noqa: BLE001 - hostile parameter syntax
-        return False, False
-    return fmt == "flowed", delsp == "yes"
+    return param(part, "format").lower() == "flowed", param(part, "delsp").lower() == "yes"
 
 
 def unflow(text: str, delsp: bool) -> str:
