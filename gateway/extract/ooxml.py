@@ -60,7 +60,7 @@ CHART = Spec(  # chart caches: one line per data point or title paragraph
 )
 
 _DOCX_PARTS = re.compile(
-    r"word/(document|header\d*|footer\d*|footnotes|endnotes|comments\w*|diagrams/data\d*|charts/chart\d+)\.xml",
+    r"word/(document\d*|header\d*|footer\d*|footnotes|endnotes|comments\w*|diagrams/data\d*|charts/chart\d+)\.xml",
     re.IGNORECASE,
 )
 _PPTX_PARTS = re.compile(
