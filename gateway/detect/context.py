@@ -26,6 +26,7 @@ from gateway.model import Hit
 RUN = regex.compile(r"[0-9]{6,}")
 KEYWORD_WINDOW = 300
 NEGATIVE_WINDOW = 40
+MAX_ROW = 4096  # longest tab-separated row searched for its column (bounded work per candidate)
 _LETTER = regex.compile(r"[^\W\d_]")
 
 _cache: tuple[Text, str, list[tuple[int, int]]] | None = None
@@ -132,9 +133,12 @@ class Keywords:
 def column_header(text: Text, pos: int) -> str | None:
     """For tab-separated rows: the lower-cased header cell (first tabbed line) of the column at ``pos``."""
     s = text.text
-    line_start = s.rfind("\n", 0, pos) + 1
-    line_end = s.find("\n", pos)
-    line_end = len(s) if line_end < 0 else line_end
+    lo = max(0, pos - MAX_ROW)
+    line_start = s.rfind("\n", lo, pos) + 1
+    if line_start == 0 and lo > 0:
+        return None  # a row longer than MAX_ROW: no table context (keeps the cost per candidate bounded)
+    line_end = s.find("\n", pos, pos + MAX_ROW)
+    line_end = min(len(s), pos + MAX_ROW) if line_end < 0 else line_end
     if s.find("\t", line_start, line_end) < 0:
         return None
     header = _header_cells(text)
