@@ -18,8 +18,14 @@ OSL chapter references are kept only for the sekretess chapters (15–40) and na
 health care, 26 social services, 39 personnel). ``Hit.sample`` is always the rule name (``OSL 26 kap.``,
 ``sekretessbelagd``, ``unntatt offentlighet``), never surrounding text. In OCR text ``§`` may read as ``8``.
 
-Speed: one ``re`` pass over the original-case text with anchors on rare letters (``kretess``, ``yddad``,
-``OSL`` ...); phrase patterns then run only on lower-cased windows around the anchors.
+Measured on ``tests/data/prose`` (statutes, each paragraph scanned alone as if quoted in a mail): 0 of 8,429
+Swedish and 1 of 9,754 Norwegian paragraphs reported ("Bruksreglene er unntatt offentlighet"); each statute
+book as one attachment: nothing reported.
+
+Speed: one ``re`` pass over the original-case text with anchors starting on letters rare in Nordic prose
+(``kretess``, ``yddad``, ``OSL`` ...; the alternation factored into a trie), then only the rule family of each
+anchor on a lower-cased window of ~200 characters; ~130-150 MB/s on mail prose on an idle core (about 0.6x
+one ``str.lower()`` of the same text), 30-45 MB/s on statute prose (a marker word every few hundred bytes).
 
 Security: input is hostile text; all patterns are linear and run on windows of a few hundred characters;
 nothing from the text is copied into a hit except its span.
@@ -85,6 +91,8 @@ class Markers:
         """Yield one hit per marking found in ``text``."""
         if _skip(text):
             return []
+        if text.origin == "filename" and "_" in text.text:  # "Sekretessbelagd_utredning.pdf"
+            text = Text(text.text.replace("_", " "), text.location, text.origin, text.ocr)
         found = islice(r.PREFILTER.finditer(text.text), MAX_ANCHORS)
         anchors = [(m.start(), m.group().lower()) for m in found]
         if not anchors:
@@ -245,7 +253,7 @@ class _Scorer:
 
     def __init__(self, text: Text, has_identifier: bool) -> None:
         self.s = text.text
-        self.header = text.origin == "header"
+        self.header = text.origin in ("header", "filename")  # subject lines and file names are labels
         self.has_identifier = has_identifier
         self.statute_doc = _statute_like(self.s)
 

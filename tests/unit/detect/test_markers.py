@@ -151,6 +151,16 @@ def test_subject_markers_count_strongly(subject: str) -> None:
     assert found and found[0].confidence >= 0.85
 
 
+@pytest.mark.parametrize(
+    ("name", "flag"),
+    [("Sekretessbelagd_utredning_3B.pdf", True), ("skyddad_identitet_elev.docx", True),
+     ("Utbildning_offentlighet_och_sekretess.pptx", False), ("protokoll_2026-03-14.pdf", False)],
+)
+def test_file_names(name: str, flag: bool) -> None:
+    found = _findings(name, origin="filename", location=Location(("attachment[1] " + name,)))
+    assert bool(found) is flag
+
+
 def test_konfidentiellt_subject_is_reported_but_weak_in_running_text() -> None:
     subj = _findings("Konfidentiellt: lönesamtal", origin="header", location=Location(("subject",)))
     assert subj and subj[0].sample == "konfidentiell"
