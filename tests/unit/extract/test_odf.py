@@ -8,12 +8,12 @@ from email.message import EmailMessage
 
 from odf import dc, meta
 from odf.draw import Frame, Page, TextBox
-from odf.office import Annotation
+from odf.office import Annotation, ChangeInfo
 from odf.opendocument import OpenDocumentPresentation, OpenDocumentText
 from odf.presentation import Notes
 from odf.style import Footer, Header, MasterPage, PageLayout
 from odf.table import Table, TableCell, TableRow
-from odf.text import Note, NoteBody, NoteCitation, P, Span
+from odf.text import ChangedRegion, Deletion, HiddenText, Note, NoteBody, NoteCitation, P, Span, TrackedChanges
 
 from gateway.extract.base import Budget
 from gateway.extract.odf import extract_odf
@@ -71,6 +71,20 @@ def build_odt() -> bytes:
             row.addElement(cell)
         table.addElement(row)
     doc.text.addElement(table)
+    changes = TrackedChanges()
+    region = ChangedRegion(qattributes={("http://www.w3.org/XML/1998/namespace", "id"): "ct1"})
+    deletion = Deletion()
+    info = ChangeInfo()
+    info.addElement(dc.Creator(text="Handläggare"))
+    info.addElement(dc.Date(text="2024-01-01T00:00:00"))
+    deletion.addElement(info)
+    deletion.addElement(P(text="Borttaget: skyddad identitet"))
+    region.addElement(deletion)
+    changes.addElement(region)
+    doc.text.addElement(changes)
+    hidden = P(text="Synligt ")
+    hidden.addElement(HiddenText(condition="ooow:true", stringvalue="dold text", text="dold diagnos"))
+    doc.text.addElement(hidden)
     doc.meta.addElement(dc.Title(text="Elevärende"))
     doc.meta.addElement(meta.UserDefined(name="MSIP_Label_abc_Enabled", text="true"))
     out = io.BytesIO()
@@ -86,6 +100,9 @@ def test_odt_parts_are_found_in_their_locations() -> None:
     assert "Se bifogat läkarintyg\n" in content
     assert "Omfattas av sekretess" in content
     assert "Namn\tPersonnummer\nTolvan\t191212121212\n" in content
+    assert "Borttaget: skyddad identitet\n" in content  # tracked deletion
+    assert "Handläggare" not in content  # change metadata is not document text
+    assert "Synligt dold diagnos\n" in content  # hidden text is kept
     styles = chunks["attachment[1] beslut.odt > styles.xml"].text
     assert "Sekretessbelagd handling" in styles and "Barn- och utbildningsförvaltningen" in styles
     meta_chunk = chunks["attachment[1] beslut.odt > meta.xml"]
