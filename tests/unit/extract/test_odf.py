@@ -13,7 +13,17 @@ from odf.opendocument import OpenDocumentPresentation, OpenDocumentText
 from odf.presentation import Notes
 from odf.style import Footer, Header, MasterPage, PageLayout
 from odf.table import Table, TableCell, TableRow
-from odf.text import ChangedRegion, Deletion, HiddenText, Note, NoteBody, NoteCitation, P, Span, TrackedChanges
+from odf.text import (
+    ChangedRegion,
+    Deletion,
+    HiddenText,
+    Note,
+    NoteBody,
+    NoteCitation,
+    P,
+    Span,
+    TrackedChanges,
+)
 
 from gateway.extract.base import Budget
 from gateway.extract.odf import extract_odf
