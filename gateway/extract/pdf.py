@@ -1,18 +1,23 @@
 """PDF text layer with pypdfium2, ``pdftotext`` as the fallback (design §5.2, §5.4, §5.6).
 
-pdfium was the fastest permissive option (≈1.5 ms/page) and returns text drawn by separate operators on one
-line joined, so ``19121212-`` and ``1212`` in two ``Tj`` calls come back as one number. The page count is
-read first: beyond ``max_pdf_pages`` the first pages are still read (their findings count) and the part is
-also ``over_limit``. A user password makes the file ``encrypted``; an owner-password-only PDF opens without
-one and is read normally. Pages with images but no text (the scanned läkarintyg) are ``needs_ocr`` when OCR
-is off; with OCR on each such page is rendered at 300 dpi and yielded as a PNG child part for the OCR
-extractor. When pdfium cannot open a file, ``pdftotext`` (poppler, GPL: a subprocess only) gets a try;
-non-zero exit or empty output is a failure, reported as ``corrupt``.
+pdfium was the fastest permissive option (≈1.5 ms/page) and joins text drawn by separate operators on one
+line; where it *generates* a space inside a split number (``19121212-`` ``1212`` in two cells) that space is
+dropped. The page count is read first: beyond ``max_pdf_pages`` the first pages are still read (their
+findings count) and the part is also ``over_limit``. A user password makes the file ``encrypted``; an
+owner-password-only PDF opens without one and is read normally. Filled-in form fields (``name: value``) and
+comment annotations, which the text layer lacks, become an ``annotations`` chunk; document info is
+``metadata``; embedded files are child parts. Pages with images but no text (the scanned läkarintyg) are
+``needs_ocr`` when OCR is off; with OCR on each such page is rendered at 300 dpi and yielded as a PNG child
+part for the OCR extractor. A document with pages but neither text nor images (outlined text, damaged
+content) asks ``pdftotext``, then is ``needs_ocr``; pages pdfium cannot load are ``corrupt``. When pdfium
+cannot open a file, ``pdftotext`` (poppler, GPL: a subprocess only) gets a try; non-zero exit or empty
+output is a failure, reported as ``corrupt``.
 
 Security: pdfium is C code parsing hostile input, so it runs only inside a killable scan worker with
-``RLIMIT_AS`` (a flate bomb aborted pdfium under a 1.5 GB cap); here ``check_time`` runs per page, text is
-bounded by ``max_chars``, the subprocess by the attachment clock and an output cap. Nothing is written to
-disk.
+``RLIMIT_AS`` (a flate bomb aborted pdfium under a 1.5 GB cap); before pdfium sees the file, every non-image
+flate stream is inflated through a counter with the per-entry size and ratio limits (``over_limit`` in
+milliseconds). ``check_time`` runs per page, text is bounded by ``max_chars``, embedded files by
+``max_entry_bytes``, the subprocess by the attachment clock and an output cap. Nothing is written to disk.
 """
 
 from __future__ import annotations
