@@ -202,11 +202,12 @@ def test_media_types_and_never_raises() -> None:
 def test_speed() -> None:
     pdf, zipped, ole = real_pdf(), real_docx(), cfb(["WordDocument"])
     for data, budget in ((pdf, 50e-6), (zipped, 1e-3), (ole, 2e-3)):
-        sniff(data)
-        start = time.perf_counter()
-        for _ in range(20):
+        best = float("inf")
+        for _ in range(20):  # best of twenty: robust against a busy shared machine
+            start = time.perf_counter()
             sniff(data)
-        assert (time.perf_counter() - start) / 20 < budget * 5  # shared CI machine: generous factor
+            best = min(best, time.perf_counter() - start)
+        assert best < budget
 
 
 def test_sniffs_the_repository_examples_as_mail() -> None:
