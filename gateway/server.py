@@ -184,10 +184,14 @@ LMTP_CLASS = LMTP  # the reference implementation we mirror
 
 
 def _raw_params(arg: str | None, keyword: str, proto: SMTP) -> list[str] | None:
+    """The parameters after the address, in the client's case (ENVID and ORCPT are case-sensitive)."""
     if not arg or arg[: len(keyword)].upper() != keyword:
         return None
-    _addr, rest = proto._getaddr(arg[len(keyword) :].strip())
-    return rest.split() if rest is not None else None
+    rest = arg[len(keyword) :].strip()
+    if rest.startswith("<") and '"' not in rest:  # the common case, without the full RFC 5322 parser
+        return rest.partition(">")[2].split()
+    _addr, params = proto._getaddr(rest)
+    return params.split() if params is not None else None
 
 
 def _dsn_ok(key: str, value: Any) -> bool:
