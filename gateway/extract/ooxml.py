@@ -1,12 +1,13 @@
 """DOCX and PPTX text by streaming their XML parts (§5.2); python-docx was 7-12x slower, missed headers.
 
-Word: the body, every ``header*``/``footer*``, footnotes, endnotes, comments, SmartArt data; run text
+Word: the body, every ``header*``/``footer*``, footnotes, endnotes, comments, SmartArt, chart data; run text
 (``w:t``), tracked deletions (``w:delText``) and insertions, field codes, text boxes and hidden (``w:vanish``)
 text are all kept, because a sender hides nothing from us by formatting. PowerPoint: slides **and** speaker
 notes and comments. Each part becomes one chunk located ``attachment[1] report.docx > header1.xml``.
 ``docProps`` (title, subject, keywords, description, author...) and sensitivity labels
 (``docProps/custom.xml`` ``MSIP_Label_<GUID>_<Field>`` properties, ``docMetadata/LabelInfo.xml``) become
-``metadata`` chunks in the line format ``gateway.detect.labels`` parses. Embedded objects (an xlsx in a docx,
+``metadata`` chunks in the line format ``gateway.detect.labels`` parses, as do ``customXml`` items (SharePoint
+column values, data-bound content controls) as ``name: value`` lines. Embedded objects (an xlsx in a docx,
 OLE objects) are yielded as child parts so they are sniffed and read like attachments; images only when OCR
 is on.
 
