@@ -56,6 +56,7 @@ NO_PLAIN_LABEL = frozenset(
         "kode 6/7",
     }
 )
+NO_LABEL_RAISE = frozenset({"hemlig", "kode 6/7"})  # "Hemligt!" in a subject is a surprise party
 CAP_NEGATIVE = 0.5
 UNRAISED = 0.6  # base confidence of a medium marker; below the default report threshold
 CAP_DISCLAIMER = 0.2
@@ -282,7 +283,8 @@ class _Scorer:
             plain_label = not (self.header or upper) and c.rule in NO_PLAIN_LABEL
             if plain_label and c.cls == "medium" and r.REF_AFTER.match(_lower(s[b : b + 60])):
                 plain_label = False
-            conf = max(conf, 0.6 if plain_label else MARKED[c.cls])
+            capped = plain_label or c.rule in NO_LABEL_RAISE
+            conf = max(conf, 0.6 if capped else MARKED[c.cls])
             ev.append("ctx:marking")
         near = _lower(s[max(para_start, a - 100) : min(para_end, b + 80)])
         before = _lower(s[max(para_start, a - 80) : a])
@@ -313,7 +315,7 @@ class _Scorer:
         ):
             conf = min(conf, CAP_NEGATIVE)
             ev.append("neg:statute")
-        if self._disclaimer(a, b, para_start, para_end, label):
+        if self._disclaimer(a, b, para_start, para_end, label, c.cls):
             conf = min(conf, CAP_DISCLAIMER)
             ev.append("neg:disclaimer")
         return conf, ev
@@ -330,12 +332,17 @@ class _Scorer:
             return False
         return line_end - line_start <= 100 or s[b : b + 2].lstrip()[:1] in (":", "!", "–", "-", "(", ",")
 
-    def _disclaimer(self, a: int, b: int, para_start: int, para_end: int, label: bool) -> bool:
+    def _disclaimer(self, a: int, b: int, para_start: int, para_end: int, label: bool, cls: str) -> bool:
+        """A hedged "may contain" sentence, or a paragraph of "if received in error" wording."""
         before = self.s[max(para_start, a - 150) : a]
         cut = list(_SENTENCE_END.finditer(before))
         sentence = _lower(before[cut[-1].end() :] if cut else before)
         if r.DISCLAIMER_HEDGE.search(sentence):
             return True
+        if cls in ("weak", "medium") and r.DISCLAIMER_HEDGE.search(
+            _lower(self.s[b : min(para_end, b + 200)])
+        ):
+            return True  # "KONFIDENTIELLT: Detta meddelande kan innehålla ..." is a disclaimer's title
         if label:
             return False
         para = _lower(self.s[max(para_start, a - 400) : min(para_end, b + 400)])

@@ -153,8 +153,12 @@ def test_subject_markers_count_strongly(subject: str) -> None:
 
 @pytest.mark.parametrize(
     ("name", "flag"),
-    [("Sekretessbelagd_utredning_3B.pdf", True), ("skyddad_identitet_elev.docx", True),
-     ("Utbildning_offentlighet_och_sekretess.pptx", False), ("protokoll_2026-03-14.pdf", False)],
+    [
+        ("Sekretessbelagd_utredning_3B.pdf", True),
+        ("skyddad_identitet_elev.docx", True),
+        ("Utbildning_offentlighet_och_sekretess.pptx", False),
+        ("protokoll_2026-03-14.pdf", False),
+    ],
 )
 def test_file_names(name: str, flag: bool) -> None:
     found = _findings(name, origin="filename", location=Location(("attachment[1] " + name,)))
@@ -166,6 +170,24 @@ def test_konfidentiellt_subject_is_reported_but_weak_in_running_text() -> None:
     assert subj and subj[0].sample == "konfidentiell"
     assert _findings("Vi behandlar dina frågor konfidentiellt och svarar inom en vecka.") == []
     assert _findings("Han har en hemlig plan för julfesten.") == []
+
+
+@pytest.mark.parametrize("subject", ["Hemligt! Tårta på fredag", "Re: HEMLIG TOMTE", "Kode 7 - quiz"])
+def test_weak_words_in_subject_stay_below(subject: str) -> None:
+    assert _findings(subject, origin="header", location=Location(("subject",))) == []
+
+
+def test_disclaimer_with_upper_case_title() -> None:
+    text = (
+        "Mvh Anna\n\nKONFIDENTIELLT: Detta e-postmeddelande kan innehålla konfidentiell information avsedd "
+        "endast för mottagaren. Om du fått det av misstag, meddela avsändaren."
+    )
+    assert _findings(text) == []
+    text_no = (
+        "FORTROLIG: Denne e-posten kan inneholde taushetsbelagt informasjon. Er du ikke rette mottaker, "
+        "slett e-posten."
+    )
+    assert _findings(text_no) == []
 
 
 def test_weak_marker_raised_by_identity_number_in_same_chunk() -> None:
