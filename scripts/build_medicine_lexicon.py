@@ -89,7 +89,10 @@ JUNK = set(
     "octyl oleyl outer panax pinus poria preop probi proso rosea sodio tauro triam trica vitex zenon samin "
     "giona boldo buchu medox metex oftan pinex sedix tapin tymol viant vival zalna zilas kajos imaxi antix "
     "alsol bonyl dekas dexyl diben fotil lanzo lomir migea pabal pedea qtern zonat xphen xylen bevon danol "
-    "cleye arzol brizo foxim lodoz nuwiq somac tacni torem velbe volon vomex wakix xmtvi airol ".split()
+    "cleye arzol brizo foxim lodoz nuwiq somac tacni torem velbe volon vomex wakix xmtvi airol minerals "
+    "propyl "
+    "silika volumen enzymer organo capric psyllium denatonium frangula amaryl enfamil priorin prostin tussin "
+    "celebra propal comtess bonviva".split()
 )
 LATIN = re.compile(r"^[a-z]+(?:a|ae|is|um|us|ii|es|ense|ensis|alis|atum|ata|ina)$")
 
@@ -158,7 +161,7 @@ def main() -> None:
                 continue
             seen.add(form)
             weight = "W" if form in OTC_WEAK else "S"
-            anchor = "head" if len(form) >= 6 else "exact"
+            anchor = "head" if word in KEEP else ("word" if len(form) >= 6 else "exact")
             out.append(f"{form} {anchor} {weight} med:{word}")
     print("\n".join(out))
 

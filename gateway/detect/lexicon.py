@@ -8,7 +8,9 @@ where in a token (a run of letters/digits) the stem must sit; the input is never
 * ``tail`` — token end, optionally followed by one inflection of a closed list (``tail(en|er|erna)`` names its
   own): ``missbruk`` finds ``alkoholmissbruket``;
 * ``exact`` — the whole token (short or ambiguous stems: ``hiv``, ``lss``, ``bup``);
-* ``any`` — anywhere inside a token (long, distinctive stems: ``diabetes`` in ``barndiabetesmottagningen``).
+* ``any`` — anywhere inside a token (long, distinctive stems: ``diabetes`` in ``barndiabetesmottagningen``);
+* ``word`` — the whole token plus one inflection (``concerta`` finds ``Concertan``, not a compound): brand
+  names that are also the first part of unrelated words (``amaryl`` / ``amaryllis``).
 
 Weights: ``S`` strong, ``M`` medium, ``W`` weak (only raises), ``X`` block-list (suppresses any overlapping
 match: ``journalist head X block`` keeps ``Journalisten`` from matching ``journal``). A stem written with
@@ -36,7 +38,7 @@ from typing import Any
 
 log = logging.getLogger(__name__)
 
-ANCHORS = frozenset({"head", "tail", "exact", "any"})
+ANCHORS = frozenset({"head", "tail", "exact", "any", "word"})
 WEIGHTS = frozenset({"S", "M", "W", "X"})
 MARKER_KINDS = ("role", "possessive", "weak")
 DEFAULT_INFLECTIONS: tuple[str, ...] = (
@@ -99,11 +101,12 @@ def parse_line(line: str, source: str, kind: str = "") -> Entry | None:
         raise LexiconError(f"{source}: expected 'stem anchor weight concept'")
     stem, anchor, weight, concept = parts
     inflections = DEFAULT_INFLECTIONS
-    if anchor.startswith("tail(") and anchor.endswith(")"):
-        inflections = ("", *[s for s in anchor[5:-1].split("|") if s])
-        anchor = "tail"
+    for base in ("tail", "word"):
+        if anchor.startswith(base + "(") and anchor.endswith(")"):
+            inflections = ("", *[s for s in anchor[len(base) + 1:-1].split("|") if s])
+            anchor = base
     if anchor not in ANCHORS:
-        raise LexiconError(f"{source}: unknown anchor {anchor!r} (head, tail, exact, any)")
+        raise LexiconError(f"{source}: unknown anchor {anchor!r} (head, tail, exact, any, word)")
     if weight not in WEIGHTS:
         raise LexiconError(f"{source}: unknown weight {weight!r} (S, M, W, X)")
     stem = " ".join(stem.split())
@@ -160,7 +163,7 @@ class Lexicon:
         self.entries: tuple[Entry, ...] = tuple(latest.values())
         table: dict[str, list[tuple[int, int]]] = {}  # key -> [(entry index, boundary prefix length)]
         for i, e in enumerate(self.entries):
-            if e.anchor in ("head", "exact") and len(e.stem) < _SHORT:
+            if e.anchor in ("head", "exact", "word") and len(e.stem) < _SHORT:
                 for b in _BOUNDARY:
                     table.setdefault(b + e.stem, []).append((i, 1))
             else:
@@ -217,7 +220,7 @@ def _check(entry: Entry, text: str, lower: str, start: int, end: int) -> Match |
     if start < 0:
         return None
     at_start = start == 0 or not _is_word(lower[start - 1])
-    if entry.anchor in ("head", "exact") and not at_start:
+    if entry.anchor in ("head", "exact", "word") and not at_start:
         return None
     if entry.case and text[start:end] != entry.case:
         return None
@@ -225,7 +228,7 @@ def _check(entry: Entry, text: str, lower: str, start: int, end: int) -> Match |
         return Match(start, end, entry)
     if entry.anchor == "exact":
         return Match(start, end, entry) if end >= n or not _is_word(lower[end]) else None
-    stop = end  # tail: token end after one allowed inflection
+    stop = end  # tail and word: token end after one allowed inflection
     limit = min(n, end + _MAX_TOKEN)
     while stop < limit and _is_word(lower[stop]):
         stop += 1

@@ -72,6 +72,12 @@ def test_any_anchor_matches_inside_compounds() -> None:
     assert _names(lex, "barndiabetesmottagningen") == ["*diabetes*"]
 
 
+def test_word_anchor_allows_inflection_not_compounds() -> None:
+    lex = _lex("amaryl word S med:amaryl", "concerta word(n) S med:concerta")
+    assert _names(lex, "Amarylen och Concertan") == ["amaryl", "concerta"]
+    assert _names(lex, "amaryllis concertas") == []
+
+
 def test_case_sensitive_stem() -> None:
     lex = _lex("KOL exact S cond:kol")
     assert _names(lex, "Patienten har KOL.") == ["KOL"]
