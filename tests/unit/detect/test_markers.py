@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from email.message import EmailMessage
 from pathlib import Path
 
 import pytest
@@ -14,7 +15,7 @@ from gateway.detect.base import DetectContext, Text
 from gateway.detect.markers import Markers
 from gateway.detect.normalize import normalize
 from gateway.model import Category, Finding, Location, TextChunk
-from gateway.scan import detect_chunks
+from gateway.scan import detect_chunks, scan_bytes
 
 DATA = Path(__file__).resolve().parents[2] / "data"
 BODY = Location(("body[text/plain]",))
@@ -514,3 +515,69 @@ def test_marker_flood_is_bounded_in_time(text: str) -> None:
     start = time.perf_counter()
     Markers().detect(Text(text, BODY, "body"), DetectContext())
     assert time.perf_counter() - start < 5.0
+
+
+# --- whole messages through the pipeline --------------------------------------------------------------------
+
+FOOTER = (
+    "\n\n--\nAnna Andersson\nSocialsekreterare, Barn och familj\nKommunen\n\nDetta e-postmeddelande kan "
+    "innehålla konfidentiell information. Om du fått det av misstag, meddela avsändaren och radera det.\n"
+)
+
+
+def _message(subject: str, body: str, html: str | None = None) -> bytes:
+    msg = EmailMessage()
+    msg["From"] = "anna.andersson@kommun.example.se"
+    msg["To"] = "mottagare@example.com"
+    msg["Subject"] = subject
+    msg.set_content(body)
+    if html is not None:
+        msg.add_alternative(html, subtype="html")
+    return msg.as_bytes()
+
+
+def _confidential(raw: bytes) -> list[Finding]:
+    return [f for f in scan_bytes(raw).findings if f.category == Category.CONFIDENTIAL]
+
+
+def test_marked_social_services_mail_with_footer() -> None:
+    body = (
+        "Hej!\n\nHär kommer utredningen om familjen som vi pratade om.\n\n"
+        "Sekretess enligt 26 kap. 1 § OSL\n" + FOOTER
+    )
+    found = _confidential(_message("Utredning", body))
+    assert [f.sample for f in found] == ["OSL 26 kap."]
+
+
+def test_subject_marking_alone() -> None:
+    found = _confidential(_message("SEKRETESS: underlag till nämnden", "Hej, se bifogat." + FOOTER))
+    assert [f.location for f in found] == ["subject"]
+
+
+def test_norwegian_mail_marked_in_first_line() -> None:
+    body = (
+        "Unntatt offentlighet jf. offl. § 13 jf. fvl. § 13 første ledd nr. 1\n\nHei,\n\nVedlagt følger "
+        "referat fra ansvarsgruppemøtet.\n\nMed vennlig hilsen\nKari Nordmann\nBarneverntjenesten\n\n"
+        "Denne e-posten kan inneholde fortrolig informasjon. Hvis du har mottatt den ved en feil, slett den."
+    )
+    found = _confidential(_message("Referat", body))
+    assert [f.sample for f in found] == ["unntatt offentlighet"]
+
+
+def test_html_newsletter_about_sekretess_training_is_clean() -> None:
+    html = (
+        "<html><body><h1>Nyhetsbrev mars</h1><p>Välkommen till vårens utbildning i offentlighet och "
+        "sekretess!</p><ul><li>Sekretess enligt 26 kap. OSL inom socialtjänsten</li><li>Skyddade "
+        "personuppgifter och sekretessmarkering</li></ul><p>Anmäl dig senast 1 april.</p></body></html>"
+    )
+    raw = _message("Nyhetsbrev mars", "Välkommen till vårens utbildning i offentlighet och sekretess!", html)
+    assert _confidential(raw) == []
+
+
+def test_meeting_notes_mentioning_training_are_clean() -> None:
+    body = (
+        "Minnesanteckningar arbetsplatsträff\n\n1. Budget: oförändrad.\n2. Alla ska gå e-utbildningen om "
+        "sekretess och tystnadsplikt innan sommaren.\n3. Påminnelse: skicka inte sekretessbelagda uppgifter "
+        "med vanlig e-post, använd Säkra meddelanden.\n4. Nästa möte 12 april." + FOOTER
+    )
+    assert _confidential(_message("Minnesanteckningar APT", body)) == []
