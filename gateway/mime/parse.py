@@ -112,7 +112,8 @@ def _walk(root: Message, top: _Msg, budget: Budget) -> Iterator[Item]:
 
 def _headers(part: Message, ctx: _Msg) -> Iterator[Item]:
     for label, value in pl.header_values(part, SCANNED_HEADERS):
-        text = value.strip() if label in _LABEL_HEADERS else decode_header_value(value).strip()
+        raw = label in _LABEL_HEADERS or label.startswith("header[x-")
+        text = value.strip() if raw else decode_header_value(value).strip()
         if text:
             yield TextChunk(ctx.location.child(label), "header", text)
 

@@ -41,11 +41,23 @@ def raw_header(part: Message, name: str) -> str | None:
     return None
 
 
+_LABEL_NAME = re.compile(
+    r"x-[a-z0-9-]{0,40}(?:classif|label|sensitiv|titus|marking|confiden|protect)[a-z0-9-]{0,40}"
+)
+
+
 def header_values(part: Message, names: dict[str, str]) -> list[tuple[str, str]]:
-    """(label, unfolded raw value) for every header whose lower-cased name is a key of ``names``."""
+    """(label, unfolded raw value) for every header named in ``names`` or looking like a label header.
+
+    ``X-*`` headers whose names speak of classification, labels, sensitivity or markings are kept as
+    ``header[<name>]`` so that operator-configured label headers reach the labels detector too.
+    """
     out = []
     for key, value in part.raw_items():
-        label = names.get(key.lower().strip())
+        name = key.lower().strip()
+        label = names.get(name)
+        if label is None and _LABEL_NAME.fullmatch(name):
+            label = f"header[{name}]"
         if label is not None:
             out.append((label, _FOLD.sub("", str(value))))
     return out

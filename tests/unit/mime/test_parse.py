@@ -364,3 +364,12 @@ def test_hostile_content_type_is_cleaned_for_the_location() -> None:
     (part,) = parts(raw)
     label = part.location.path[0]
     assert label.startswith("attachment[1] application/script") and len(label) <= 80 and "<" not in label
+
+
+def test_label_like_x_headers_are_kept_raw() -> None:
+    raw = (b"Subject: t\r\nX-Classification: KONFIDENTIELL\r\nX-Protective-Marking: VER=2018.1, NS=se,\r\n SEC=RESTRICTED\r\n"
+           b"X-Mailer: Outlook\r\nX-Some-Label-Header-" + b"a" * 100 + b": x\r\n\r\nbody\r\n")
+    got = texts(raw)
+    assert got["header[x-classification]|header"] == "KONFIDENTIELL"
+    assert got["header[x-protective-marking]|header"] == "VER=2018.1, NS=se, SEC=RESTRICTED"
+    assert not any("x-mailer" in key or "aaaa" in key for key in got)
