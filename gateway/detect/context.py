@@ -44,15 +44,6 @@ def digit_runs(text: Text) -> list[tuple[int, int]]:
     return runs
 
 
-def window(text: Text, start: int, end: int) -> str:
-    """Lower-cased ``text[start:end]`` aligned with the original positions."""
-    start, end = max(0, start), min(len(text.text), end)
-    if text._lower is not None:
-        return text._lower[start:end]
-    part = text.text[start:end].lower()
-    return part if len(part) == end - start else text.lower[start:end]
-
-
 def glued(text: Text, start: int, end: int) -> bool:
     """True when a letter touches the span on either side (``X9001019802Y``, ``…9802Sekretess``)."""
     s = text.text
@@ -162,11 +153,6 @@ def _header_cells(text: Text) -> list[str] | None:
         cells = s[start : len(s) if end < 0 else end].lower().split("\t")
     _header_cache = (text, text.text, cells)
     return cells
-
-
-def distinct_at_least(values: Sequence[str], n: int) -> bool:
-    """True when ``values`` holds at least ``n`` distinct entries (the register/list rule)."""
-    return len(set(values)) >= n
 
 
 def today_for(settings: Mapping[str, Mapping[str, Any]], det_id: str) -> datetime.date:
@@ -281,6 +267,5 @@ NEGATIVE = Keywords([
 
 __all__ = [
     "KEYWORD_WINDOW", "NEGATIVE", "NEGATIVE_WINDOW", "POSITIVE_SE", "Keywords", "Near",
-    "Scored", "column_header", "digit_runs", "distinct_at_least", "glued", "lift_lists", "score", "today_for",
-    "window",
+    "Scored", "column_header", "digit_runs", "glued", "lift_lists", "score", "today_for",
 ]
