@@ -36,6 +36,7 @@ _ANCHOR_STEMS = (
     "fingerad",
     "fortrolig",
     "unntat",
+    "untatt",
     "unnatek",
     "ushet",  # taushetsplikt, taushetsbelagt
     "yttelse",  # adressebeskyttelse
@@ -150,6 +151,8 @@ PHRASES: tuple[tuple[str, str, str], ...] = tuple(
         ("sekretessprövad", "strong", rf"{_B}sekretessprövad(?:e)?{_E}|{_B}sekretessprövat{_E}"),
         ("sekretessklassad", "strong", rf"{_B}sekretessklassa(?:d|de|t){_E}|{_B}sekretesskyddad(?:e|a)?{_E}"),
         ("sekretessmarkering", "strong", rf"{_B}sekretessmarker(?:ing|ingen|ingar|ad|at|ade){_E}"),
+        ("spärrmarkering", "strong", rf"{_B}spärrmarker(?:ing|ingen|ad|at|ade){_E}"),
+        ("hemligstämplad", "medium", rf"{_B}hemligstämpla(?:d|t|de){_E}"),
         ("kvarskrivning", "strong", rf"{_B}kvarskriv(?:en|na|ning|ningen|et){_E}"),
         ("fingerade personuppgifter", "strong", rf"{_B}fingerade\spersonuppgifter|{_B}fingerad\sidentitet"),
         ("skyddad identitet", "strong", rf"{_B}skyddad(?:e)?\sidentitet(?:er)?{_E}"),
@@ -181,9 +184,10 @@ PHRASES: tuple[tuple[str, str, str], ...] = tuple(
         (
             "unntatt offentlighet",
             "strong",
-            rf"{_B}unntatt\s(?:fra\s)?offentlighet(?:en)?{_E}|{_B}unntatt\soff\.|{_B}u\.\s?off\.|{_B}unnateke\s(?:frå\s)?offentlegheit{_E}",
+            rf"{_B}un?ntatt\s(?:fra\s)?offentlighet(?:en)?{_E}|{_B}un?ntatt\soff\.|{_B}u\.\s?off\."
+            rf"|{_B}unnateke\s(?:frå\s)?offentlegheit{_E}",
         ),
-        ("unntatt fra innsyn", "medium", rf"{_B}(?:unntatt|unnateke|unnteke)\s(?:fra|frå)\sinnsyn{_E}"),
+        ("unntatt fra innsyn", "medium", rf"{_B}(?:un?ntatt|unnateke|unnteke)\s(?:(?:fra|frå)\s)?innsyn{_E}"),
         (
             "offl. § 13",
             "strong",
@@ -218,7 +222,7 @@ _SEKRETESS = (
 _NO_REFS = ("offl. § 13", "fvl. § 13")
 # Which rules to try around an anchor (its lower-cased stem); "extra" rules have no anchor of their own.
 FAMILIES: dict[str, tuple[str, ...]] = {
-    "kretess": (*_SEKRETESS, "@osl", "@navet"),
+    "kretess": (*_SEKRETESS, "spärrmarkering", "@osl", "@navet"),
     "osl": ("sfs 2009:400", "@osl"),
     "2009:400": ("sfs 2009:400", "@osl"),
     "yddad": (
@@ -235,8 +239,9 @@ FAMILIES: dict[str, tuple[str, ...]] = {
     "konfiden": ("konfidentiell",),
     "confiden": ("konfidentiell",),
     "känslig": ("känsliga personuppgifter",),
-    "hemlig": ("hemlig",),
+    "hemlig": ("hemlig", "hemligstämplad"),
     "hemmelig": ("hemlig",),
+    "untatt": ("unntatt offentlighet", "unntatt fra innsyn", *_NO_REFS),
     "unntat": ("unntatt offentlighet", "unntatt fra innsyn", *_NO_REFS),
     "unnatek": ("unntatt offentlighet", "unntatt fra innsyn", *_NO_REFS),
     "ushet": ("taushetsbelagt", "taushetsplikt", *_NO_REFS),
@@ -248,6 +253,8 @@ FAMILIES: dict[str, tuple[str, ...]] = {
     "§": _NO_REFS,  # "Jf. offl. § 13" alone; OSL references with § have their own anchors
     "extra": (
         "hemlig",
+        "hemligstämplad",
+        "spärrmarkering",
         "kode 6/7",
         "teieplikt",
         "fortrolig adresse",

@@ -376,4 +376,4 @@ def _header(text: Text, rule: HeaderRule) -> Iterator[Hit]:
 
 def _safe(name: str) -> str:
     """A label name fit to show: no control or markup characters, at most 40 characters."""
-    return _UNSAFE.sub("", name).strip()[:40]
+    return _UNSAFE.sub("", name.replace("\\", "/")).strip()[:40]  # sub-labels: "Konfidentiell\\HR"

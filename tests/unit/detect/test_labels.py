@@ -93,6 +93,11 @@ def test_unknown_label_is_shown_below_threshold_with_guid_prefix() -> None:
     assert "label:3a5d2f0e" in below[0].evidence
 
 
+def test_sublabel_name_shown_with_slash() -> None:
+    found, _ = _run(_msip("Konfidentiell\\Personuppgifter"))
+    assert found[0].sample == "label:Konfidentiell/Personuppgifter"
+
+
 def test_folded_header_value_and_name_sanitised() -> None:
     value = _msip("Konfidentiell<script>\x07").replace("; ", ";\n ")
     found, _ = _run(value)

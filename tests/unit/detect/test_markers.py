@@ -581,3 +581,16 @@ def test_meeting_notes_mentioning_training_are_clean() -> None:
         "med vanlig e-post, använd Säkra meddelanden.\n4. Nästa möte 12 april." + FOOTER
     )
     assert _confidential(_message("Minnesanteckningar APT", body)) == []
+
+
+@pytest.mark.parametrize(
+    ("text", "sample"),
+    [
+        ("Dokumentet er untatt offentlighet.", "unntatt offentlighet"),  # common misspelling
+        ("Unntatt innsyn jf. offl. § 13", "offl. § 13"),
+        ("Personen är spärrmarkerad, se sekretessrutinen.", "spärrmarkering"),
+        ("Handlingen är hemligstämplad och sekretess gäller.", "hemligstämplad"),
+    ],
+)
+def test_older_terms_and_misspellings(text: str, sample: str) -> None:
+    assert _sample(text) == sample
