@@ -92,12 +92,13 @@ def _phone(rnd: random.Random) -> str:
     return rnd.choice(forms)
 
 
-def _fill(rnd: random.Random, template: str, pnr: Sequence[str], fnr: Sequence[str]) -> str:
+def _fill(rnd: random.Random, template: str, pnr: Sequence[str], fnr: Sequence[str], sink: list[str]) -> str:
     def date() -> str:
         return f"{rnd.randint(2024, 2026)}-{rnd.randint(1, 12):02d}-{rnd.randint(1, 28):02d}"
 
     def pn() -> str:
         n = rnd.choice(pnr)
+        sink.append(n[2:])
         return rnd.choice([n, f"{n[:8]}-{n[8:]}", f"{n[2:8]}-{n[8:]}"])
 
     repl: dict[str, Callable[[], str]] = {
@@ -106,13 +107,21 @@ def _fill(rnd: random.Random, template: str, pnr: Sequence[str], fnr: Sequence[s
         "{n}": lambda: str(rnd.randint(1, 400)), "{ph}": lambda: _phone(rnd), "{a}": lambda: f"{rnd.randint(100, 99999)}",
         "{bg}": lambda: f"{rnd.randint(100, 9999)}-{rnd.randint(1000, 9999)}", "{ocr}": lambda: _luhn_ref(rnd, rnd.choice([8, 10, 12, 15])),
         "{w}": lambda: str(rnd.randint(1, 52)), "{y}": lambda: str(rnd.randint(2020, 2026)), "{m}": lambda: f"{rnd.randint(1, 12):02d}",
-        "{org}": lambda: f"55{rnd.randint(2, 9)}{rnd.randint(0, 999):03d}-{_luhn_ref(rnd, 4)}", "{pnr}": pn, "{fnr}": lambda: rnd.choice(fnr),
+        "{org}": lambda: f"55{rnd.randint(2, 9)}{rnd.randint(0, 999):03d}-{_luhn_ref(rnd, 4)}", "{pnr}": pn, "{fnr}": lambda: _keep(sink, rnd.choice(fnr)),
     }
     out = template
     for key, fn in repl.items():
         while key in out:
             out = out.replace(key, fn(), 1)
     return out
+
+
+def _keep(sink: list[str], value: str) -> str:
+    sink.append(value)
+    return value
+
+
+INSERTED: list[list[str]] = []  # per generated chunk: the identity numbers put into it (last 10/11 digits)
 
 
 def generate(total_bytes: int, seed: int) -> list[str]:
@@ -123,8 +132,10 @@ def generate(total_bytes: int, seed: int) -> list[str]:
     numeric = {i for i, t in enumerate(SV) if any(k in t for k in ("{ph}", "{ocr}", "{org}"))}
     numeric_no = {i for i, t in enumerate(NO) if any(k in t for k in ("{ph}", "{ocr}"))}
     chunks: list[str] = []
+    INSERTED.clear()
     size = 0
     while size < total_bytes:
+        sink: list[str] = []
         target = rnd.randint(4_000, 20_000)
         norwegian = rnd.random() < 0.3
         pool = NO if norwegian else SV
@@ -138,11 +149,12 @@ def generate(total_bytes: int, seed: int) -> list[str]:
                 continue
             if norwegian and "{fnr}" in pool[i] and rnd.random() < 0.97:
                 continue
-            para = " ".join(_fill(rnd, pool[i], pnr, fnr) for _ in range(rnd.randint(1, 3)))
+            para = " ".join(_fill(rnd, pool[i], pnr, fnr, sink) for _ in range(rnd.randint(1, 3)))
             lines.append(para)
             length += len(para.encode()) + 2
         text = "\n\n".join(lines)
         chunks.append(text)
+        INSERTED.append(sink)
         size += len(text.encode())
     return chunks
 
@@ -200,6 +212,15 @@ def throughput(chunks: list[str], runs: int) -> None:
     prose_mb = sum(len(p.encode()) for p in prose) / 1e6
     s = _timed(lambda: run(ident, prose), runs)
     print(f"identity detectors together on statute prose ({prose_mb:.1f} MB):   {prose_mb / s:8.1f} MB/s")
+    inserted = found_n = 0
+    for n, expected in zip(normalized, INSERTED, strict=True):
+        if expected:
+            t = Text(n, LOC, "body")
+            values = {h.value for d in ident for h in d.detect(t, DetectContext()) if h.confidence >= 0.7}
+            got = {v[-10:] for v in values} | {v[-11:] for v in values}
+            inserted += len(set(expected))
+            found_n += len(set(expected) & got)
+    print(f"recall on inserted test numbers: {found_n}/{inserted} reported")
     found, _ = detect_chunks(text_chunks, settings)
     counts: dict[str, int] = {}
     for f in found:
