@@ -168,7 +168,7 @@ def test_throughput_on_mail_prose(bundled: Lexicon) -> None:
         started = time.perf_counter()
         bundled.find(text, lower)
         best = max(best, len(text) / (time.perf_counter() - started) / 1e6)
-    assert best > 8, f"{best:.1f} MB/s"  # ~100 MB/s measured on an idle 2-vCPU machine; loose floor for CI
+    assert best > 3, f"{best:.1f} MB/s"  # ~100 MB/s measured on an idle 2-vCPU machine; loose floor for CI
 
 
 def test_lone_surrogates_do_not_raise(bundled: Lexicon) -> None:
