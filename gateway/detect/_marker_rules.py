@@ -305,14 +305,16 @@ DISCLAIMER_CUES = re.compile(
     r"|notify\sthe\ssender|delete\s(?:this|the|it)|unauthori[sz]ed"
 )
 GENERAL_CUES = re.compile(
-    r"utbildning(?:en|ar)?\s(?:i|om)\s|kurs(?:en)?\s(?:i|om)\s|inbjudan|välkommen|välkomna|anmäl\sdig"
+    r"utbildning(?:en|ar)?\s(?:i|om)\s|kurs(?:en)?\s(?:i|om)\s|inbjudan|anmäl\sdig"
+    r"|(?:välkommen|välkomna|velkommen)\stil+\s(?:[^\s.!?]+\s){0,3}?(?:utbildning|kurs|föreläsning|seminar|webbinar"
+    r"|webinar|frukost|frokost|träff|halvdag|heldag|fagdag|samling|workshop|opplæring|informationsmöte|dag\som)"
     r"|anmälan\s(?:senast|görs|sker\svia)|sista\sanmälningsdag"
     r"|föreläsning|seminari|webbinari|webinar|workshop|utbildningsdag|e-utbildning|frukostmöte|nyhetsbrev"
     r"|policy|riktlinje|rutin(?:en)?\sför|vägledning|handbok|frågor\soch\ssvar|vad\sinnebär|innebär\s(?:att|ett|en)\s"
     r"|i\sallmänhet|generellt|lagstiftning|offentlighet\soch\ssekretess|offentlighetsprincipen"
     r"|läs\smer|mer\sinformation\s(?:om|finns)|så\sfungerar|hur\sfungerar|vad\sär\s|les\smer|mer\sinformasjon"
     r"|slik\sfungerer|hva\ser\s|hva\sinnebærer"
-    r"|opplæring|kurs\s(?:i|om)\s|invitasjon|velkommen|påmelding|veileder|retningslinje|rutine(?:n)?\sfor"
+    r"|opplæring|kurs\s(?:i|om)\s|invitasjon|påmelding|veileder|retningslinje|rutine(?:n)?\sfor"
     r"|innebærer|offentlighet\sog\s(?:taushet|innsyn)|training|course\son|invitation|newsletter|guideline"
     r"|(?<![a-zåäöæø])(?:inte|ej|aldrig|ikke|aldri|never|not|undvik\satt)\s(?:\w+\s){0,3}?"
     r"(?:skicka|sända|mejla|maila|e-posta|sende|send)"

@@ -297,6 +297,11 @@ def test_hard_negatives_do_not_flag(text: str) -> None:
     assert _findings(text) == []
 
 
+def test_welcome_in_a_marked_mail_is_not_a_course() -> None:
+    text = "SEKRETESSBELAGD\n\nHej och välkommen som kontaktfamilj! Här kommer uppgifterna om pojken."
+    assert _findings(text)
+
+
 def test_disclaimer_does_not_hide_a_real_marking() -> None:
     text = "SEKRETESSBELAGD HANDLING enligt 26 kap. 1 § OSL\n\nHej, här är utredningen.\n\n" + DISCLAIMERS[0]
     found = _findings(text)
