@@ -56,6 +56,11 @@ _NAME_VERB = regex.compile(
     r"\s+(?:har|hade|är|var|fick|får|behöver|ska|kommer|mår|tar|går|er|fikk|trenger|skal|hadde|bruker|lider|"
     r"blev|ble|brukar|använder)\b"
 )
+# "angående Emma", "Alva, 7 år", "Emma (8)": a named subject without a surname
+_NAME_SUBJECT = regex.compile(
+    r"(?:\b(?:om|angående|gällande|ang\.|avseende|rörande|beträffande|vedrørende|vedr\.|gjelder|gäller)\s+"
+    r"(\p{Lu}\p{Ll}+)\b)|\b(\p{Lu}\p{Ll}+)\s*(?:\(\s*[0-9]{1,2}(?:\s*år)?\s*\)|,\s*[0-9]{1,2}\s*år\b)"
+)
 # A name right after a greeting or sign-off, or followed by a title or party, is the sender or addressee.
 _NAME_BEFORE = regex.compile(
     r"(?:hälsning|hälsningar|mvh|hilsen|hilsing|vänligen|regards|hej|hei|hallo|hejsan|kära|bästa|tack|takk|"
@@ -168,7 +173,7 @@ def _name_marker(window: str) -> bool:
             if greeted or _NAME_AFTER.match(window, end):
                 continue
             return True
-    return False
+    return any((m.group(1) or m.group(2)).lower() in names for m in _NAME_SUBJECT.finditer(window))
 
 
 def _filename_marker(low: str, markers: Sequence[Match]) -> Marker | None:

@@ -28,9 +28,13 @@ def _marker(text: str, term: str, filename: bool = False) -> tuple[str, int] | N
     ("Läkarintyg för Kalle Andersson bifogas.", "person:name"),
     ("Sara har diabetes sedan i våras.", "person:name"),
     ("Ingrid Hansen har fått diagnose.", "person:name"),
+    ("Bekymringsmelding angående Emma, vedlagt legeerklæring.", "person:name"),
+    ("Orosanmälan: Alva, 7 år, har diabetes.", "person:name"),
+    ("Oskar (8) har diabetes.", "person:name"),
 ])
 def test_strong_markers(text: str, name: str) -> None:
-    term = next(t for t in ("diabetes", "missbruket", "epilepsi", "astma", "sykmelding", "läkarintyg", "diagnose")
+    terms = ("diabetes", "missbruket", "epilepsi", "astma", "sykmelding", "läkarintyg", "diagnose", "legeerklæring")
+    term = next(t for t in terms
                 if t in text.lower())
     assert _marker(text, term) == (name, STRONG)
 
