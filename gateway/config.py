@@ -43,6 +43,7 @@ class RouteSpec:
     target: str  # host for smtp, path for maildir, URL for https
     port: int = 0
     tls: str = "opportunistic"  # required | opportunistic | none (smtp)
+    ca_file: str | None = None  # CA bundle to verify the route's certificate (default: system store)
 
     def __str__(self) -> str:
         return (
@@ -264,10 +265,14 @@ def parse_route(value: str) -> RouteSpec:
     if url.scheme == "smtp":
         if not url.hostname or not url.port:
             raise ValueError(f"expected smtp://host:port, got {value!r}")
-        tls = dict(p.partition("=")[::2] for p in url.query.split("&") if p).get("tls", "opportunistic")
+        query = dict(p.partition("=")[::2] for p in url.query.split("&") if p)
+        tls = query.pop("tls", "opportunistic")
         if tls not in ("required", "opportunistic", "none"):
             raise ValueError("tls must be required, opportunistic or none")
-        return RouteSpec("smtp", url.hostname, url.port, tls)
+        ca = query.pop("ca", None)
+        if query:
+            raise ValueError(f"unknown route option {sorted(query)[0]!r} (tls, ca)")
+        return RouteSpec("smtp", url.hostname, url.port, tls, ca)
     if url.scheme == "https" or (url.scheme == "http" and url.hostname in ("127.0.0.1", "localhost", "::1")):
         return RouteSpec("https", value)
     raise ValueError(f"unsupported route {value!r} (smtp://, maildir:, https://)")

@@ -244,6 +244,7 @@ def make_route(name: str, spec: RouteSpec, cfg: GatewayConfig) -> Route:
             concurrency=cfg.relay_concurrency,
             op_timeout=min(60.0, cfg.relay_deadline),
             helo=cfg.hostname,
+            ca_file=spec.ca_file,
         )
     if spec.kind == "maildir":
         from gateway.deliver.maildir import MaildirRoute
