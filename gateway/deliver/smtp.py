@@ -180,7 +180,8 @@ class SmtpRoute:
                 raise _Fail(NO_TLS)
             return
         ctx = ssl.create_default_context(cafile=self.ca_file)
-        conn._host = self.host  # smtplib only sets it in __init__; TLS needs it to verify the certificate name
+        # smtplib sets _host only in __init__; starttls() needs it to verify the certificate name
+        conn._host = self.host  # type: ignore[attr-defined]
         code, _ = conn.starttls(context=ctx)
         if code != 220:
             raise _Fail(NO_TLS)
