@@ -178,6 +178,7 @@ class _Worker:
     proc: BaseProcess
     conn: Connection
     ready: asyncio.Future[str | None]  # None when ready, else why it cannot start
+    pid: int = 0  # kept: ``proc`` is closed by the process thread once joined
     started: bool = False
     tasks: int = 0
     task: _Task | None = None
@@ -341,7 +342,9 @@ class ScanPool:
         try:
             while not w.dead and w.conn.poll():
                 self._message(w, w.conn.recv())
-        except Exception:  # noqa: BLE001 - EOF (the worker died) or a malformed reply: replace it
+        except (EOFError, ConnectionError):  # the worker died
+            self._died(w, "crash")
+        except Exception:  # noqa: BLE001 - a malformed reply: replace the worker
             self._died(w, "crash", kill=True)
 
     def _message(self, w: _Worker, msg: Any) -> None:
@@ -371,7 +374,8 @@ class ScanPool:
         self._forget(w)
         if kill:
             with contextlib.suppress(Exception):
-                w.proc.kill()
+                if w.proc.exitcode is None:  # polls first: never signal a pid the fork server reaped
+                    w.proc.kill()
         self._reap(w)
         if not w.ready.done():
             w.ready.set_result("scan worker exited during start")
@@ -381,7 +385,7 @@ class ScanPool:
         if task is not None and not task.done.done():
             reason = Reason.TIMEOUT if w.overrun else Reason.PARSER_CRASH
             task.done.set_result(("died", (reason, task.part)))
-        log.warning("scan worker %s replaced (%s)", w.proc.pid, cause)
+        log.warning("scan worker %s replaced (%s)", w.pid, cause)
         self._count(cause)
         self._respawn()
 
@@ -448,7 +452,7 @@ class ScanPool:
             await loop.run_in_executor(self._procs, proc.start)
         finally:
             child.close()
-        w = _Worker(proc, parent, loop.create_future())
+        w = _Worker(proc, parent, loop.create_future(), pid=proc.pid or 0)
         loop.add_reader(parent.fileno(), self._readable, w)
         try:
             error = await asyncio.wait_for(asyncio.shield(w.ready), START_SECONDS)

@@ -212,3 +212,24 @@ def test_pool_that_cannot_start_is_unavailable() -> None:
         await pool.close()
 
     asyncio.run(main())
+
+
+def test_pool_that_cannot_replace_a_dead_worker_is_unavailable(tmp_path: Path) -> None:
+    marker = tmp_path / "broken"
+    gate = tmp_path / "gate.py"
+    gate.write_text(f"import pathlib\nif pathlib.Path({str(marker)!r}).exists():\n    raise RuntimeError('no')\n")
+
+    async def main() -> tuple[dict[str, int], int]:
+        pool = ScanPool(workers=1, limits=LIMITS, preload=[HOSTILE, str(gate)])
+        await pool.start()
+        marker.touch()  # from now on no worker can start
+        with pytest.raises(PoolUnavailable):
+            await pool.scan(_mail(CANARY, b"HOSTILE:abort\n"), SETTINGS)
+        with pytest.raises(PoolUnavailable):
+            await pool.scan(_mail(CANARY), SETTINGS)
+        stats = pool.stats()
+        await pool.close()
+        return dict(stats.restarts), stats.start_failures
+
+    restarts, failures = asyncio.run(main())
+    assert restarts["crash"] == 1 and failures == 2
