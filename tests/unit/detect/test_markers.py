@@ -599,3 +599,11 @@ def test_meeting_notes_mentioning_training_are_clean() -> None:
 )
 def test_older_terms_and_misspellings(text: str, sample: str) -> None:
     assert _sample(text) == sample
+
+
+def test_every_anchor_has_a_rule_family() -> None:
+    stems = {s.lower() for s in rules._ANCHOR_STEMS} | {s.lower() for s in rules._EXTRA_ANCHORS}
+    assert stems == set(rules.FAMILIES) - {"extra"}
+    phrase_names = {name for name, _, _ in rules.PHRASES}
+    for names in rules.FAMILIES.values():
+        assert {n for n in names if not n.startswith("@")} <= phrase_names
