@@ -40,7 +40,7 @@ log = logging.getLogger(__name__)
 
 ANCHORS = frozenset({"head", "tail", "exact", "any", "word"})
 WEIGHTS = frozenset({"S", "M", "W", "X"})
-MARKER_KINDS = ("role", "possessive", "weak")
+MARKER_KINDS = ("role", "possessive", "weak", "doc")
 DEFAULT_INFLECTIONS: tuple[str, ...] = (
     "", "s", "n", "t", "e", "a", "en", "ens", "et", "ets", "er", "ers", "erna", "ernas", "ar", "ars",
     "arna", "arnas", "or", "ors", "orna", "ornas", "na", "nas", "ne", "ene", "ane", "r", "rna", "rnas", "ns",

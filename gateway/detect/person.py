@@ -14,8 +14,10 @@ Generic wording marks no one: kind ``weak`` phrases (``den enskilde``, ``vårdna
 clause opened by ``om``/``när``/``hvis``/``dersom`` or containing ``varje``/``alla``/``hver`` before the noun
 are ignored, as policy texts say "om eleven har ett läkarintyg" about every pupil.
 
-In statute-like text (three or more ``§`` in the chunk, or one within ``STATUTE_WINDOW``) role nouns and weak
-phrases are ignored: laws speak of "barnet" and "patienten" in general. Names and possessives still count.
+In statute-like text (three or more ``§`` in the chunk, or one within ``STATUTE_WINDOW``) and generic
+documents (two kinds of ``doc`` cue in the chunk: ``vi söker`` + ``ansökan``, ``rutin`` + ``syfte``,
+``föreläsning`` + ``anmäl dig``) role nouns and pronouns are ignored: laws, job ads, routines and course
+invitations speak of "barnet" and "patienten" in general. Names and possessives still count.
 
 Security: reads only a bounded window of mail text around a hit with linear regexes (no nested quantifiers);
 returns marker names, never text.
@@ -36,10 +38,13 @@ from gateway.detect.lexicon import Match, bundled_lexicon_dir
 STRONG = 2
 WEAK = 1
 STATUTE_WINDOW = 400
+DOC_CUES = 2  # distinct generic-document cues (job ad, routine, newsletter) that make role nouns generic
 
 _GENERIC = regex.compile(
-    r"^\s*(?:om|dersom|hvis|ifall|när|når)\b|\b(?:när|når|hvis|dersom|ifall|varje|alla|samtliga|hver|enhver|"
-    r"alle|vilken|vilket|någon|nokon|noen)\b"
+    r"^\s*(?:om|dersom|hvis|ifall|när|når|vid|ved|inför|innan|før)\b|\b(?:när|når|hvis|dersom|ifall|varje|alla|"
+    r"samtliga|hver|enhver|alle|vilken|vilket|någon|nokon|noen|hur|hvordan)\b|\batt\s+(?:möta|bemöta|stötta|"
+    r"stödja|hjälpa|förstå|arbeta\s+med|undervisa|ta\s+emot|bemöta)\b|\bå\s+(?:møte|støtte|hjelpe|forstå|"
+    r"jobbe\s+med|ta\s+imot)\b"
 )
 _CLAUSE_END = regex.compile(r"[.!?;:\n]")
 _PRONOUN = regex.compile(
@@ -124,9 +129,10 @@ class PersonIndex:
         self.text = text
         self.lower = lower
         self.filename = filename
-        self.markers = sorted(markers, key=lambda m: m.start)
+        doc_cues = {m.entry.stem for m in markers if m.entry.concept == "doc"}
+        self.markers = sorted((m for m in markers if m.entry.concept != "doc"), key=lambda m: m.start)
         self._starts = [m.start for m in self.markers]
-        self._statute = lower.count("§") >= 3
+        self._statute = lower.count("§") >= 3 or len(doc_cues) >= DOC_CUES
 
     def statute_near(self, pos: int) -> bool:
         if self._statute:

@@ -121,6 +121,12 @@ def test_icd_code_needs_context() -> None:
     "Kommunen tilbyr gratis vaksinasjon mot influensa for alle over 65 år. Personer med diabetes, "
     "astma eller hjertesykdom anbefales å ta vaksinen. Ta kontakt med fastlegen ved spørsmål.",
     "Beroende på vädret flyttas friluftsdagen. Remissvaret om den nya översiktsplanen skickas i maj.",
+    # generic definite nouns in course invitations, job ads and routines
+    "Föreläsning: Att möta barnet med autism i förskolan. Anmäl dig senast fredag.",
+    "Vi söker sjuksköterska till BUP. Du möter patienten med ångest och depression. Sista ansökningsdag 1 maj.",
+    "Rutin: Vid misstanke om sepsis ska patienten snarast bedömas av läkare. Syftet är patientsäkerhet.",
+    "Hur stöttar vi eleven med ADHD i klassrummet? Välkommen på föreläsning i aulan.",
+    "Vi søker sykepleier til DPS. Du vil møte pasienten med rusproblemer og psykose. Søknadsfrist 1. mai.",
 ])
 def test_hard_negatives(text: str) -> None:
     assert _findings(text) == [], [(f.sample, f.confidence, f.evidence) for f in _findings(text)]
