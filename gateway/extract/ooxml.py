@@ -20,8 +20,11 @@ rejected, an encrypted member is ``encrypted``, a broken zip or XML ``corrupt``.
 from __future__ import annotations
 
 import re
+import struct
 import zipfile
 from collections.abc import Callable, Iterator
+
+import olefile
 
 from gateway.extract.base import Budget, Item, extractor
 from gateway.extract.xmlsafe import (
@@ -186,7 +189,55 @@ def embedded_items(zf: zipfile.ZipFile, part: Part, budget: Budget) -> Iterator[
             yield data
             continue
         budget.count_part()
+        inner = unwrap_ole_object(data)
+        if inner is not None:  # an OLE wrapper around a packaged file: the file is what was embedded
+            name, data = inner
+            base = name or base
+            where = member_location(part.location, base)
         yield Part(where, "application/octet-stream", base, data, part.depth + 1)
+
+
+_OLE_MAGIC = bytes.fromhex("d0cf11e0a1b11ae1")
+
+
+def unwrap_ole_object(data: bytes) -> tuple[str, bytes] | None:
+    """The file inside an embedded OLE object (``\\x01Ole10Native`` package, ``Package``, ``CONTENTS``)."""
+    if not data.startswith(_OLE_MAGIC):
+        return None
+    try:
+        ole = olefile.OleFileIO(data)
+    except (OSError, ValueError, struct.error, IndexError, TypeError):
+        return None
+    try:
+        if ole.exists("\x01Ole10Native"):
+            return _ole10native(bytes(ole.openstream("\x01Ole10Native").read()))
+        for name in ("Package", "CONTENTS"):
+            if ole.exists(name):
+                return "", bytes(ole.openstream(name).read())
+    except (OSError, ValueError, struct.error, IndexError):
+        return None
+    finally:
+        ole.close()
+    return None
+
+
+def _ole10native(raw: bytes) -> tuple[str, bytes] | None:
+    """``size, type, label\\0, path\\0, reserved, temp path, data size, data`` (MS-OLEDS packager)."""
+    try:
+        pos = 6
+        end = raw.index(b"\x00", pos)
+        label = raw[pos:end].decode("cp1252", "replace")
+        pos = raw.index(b"\x00", end + 1) + 1 + 4  # original path, then 4 reserved bytes
+        (temp_len,) = struct.unpack_from("<I", raw, pos)
+        pos += 4 + temp_len
+        (size,) = struct.unpack_from("<I", raw, pos)
+        body = raw[pos + 4 : pos + 4 + size]
+        if len(body) == size:
+            return label, body
+    except (ValueError, struct.error):
+        pass
+    (total,) = struct.unpack_from("<I", raw, 0) if len(raw) >= 4 else (0,)
+    return "", raw[4 : 4 + total]  # a non-package native object: the bytes after the size
 
 
 def has_media(zf: zipfile.ZipFile) -> bool:

@@ -267,3 +267,24 @@ def test_a_document_that_decodes_to_nothing_is_unsupported() -> None:
     assert [(i.reason, i.detail) for i in items if isinstance(i, Unscannable)] == [
         (Reason.UNSUPPORTED, "no text decoded")
     ]
+
+
+def test_packaged_file_inside_an_embedded_ole_object_is_extracted() -> None:
+    import io
+    import zipfile
+
+    import docx
+
+    payload = b"Namn;Personnummer\nTolvan;19121212-1212\n"
+    native = b"\x02\x00elever.txt\x00C:\\temp\\elever.txt\x00\x00\x00\x03\x00"
+    native += struct.pack("<I", 9) + b"C:\\t\\e.t\x00" + struct.pack("<I", len(payload)) + payload
+    native = struct.pack("<I", len(native)) + native
+    out = io.BytesIO()
+    docx.Document().save(out)
+    package = io.BytesIO(out.getvalue())
+    with zipfile.ZipFile(package, "a") as zf:
+        zf.writestr("word/embeddings/oleObject1.bin", cfb({"\x01Ole10Native": native}))
+    ex = extract_message(mail(package.getvalue(), "rapport.docx"))
+    assert ex.unscannable == []
+    chunks = {str(c.location): c.text for c in ex.chunks if c.origin == "attachment"}
+    assert "Tolvan;19121212-1212" in chunks["attachment[1] rapport.docx > elever.txt"]
