@@ -18,6 +18,7 @@ import zipfile
 from collections.abc import Iterator
 
 from gateway.extract.base import Budget, Item, extractor
+from gateway.extract.ooxml import unwrap_ole_object
 from gateway.extract.xmlsafe import (
     Spec,
     XmlRejectedError,
@@ -136,7 +137,12 @@ def embedded_items(zf: zipfile.ZipFile, part: Part, budget: Budget) -> Iterator[
             yield data
             continue
         budget.count_part()
-        yield Part(where, "application/octet-stream", name.rsplit("/", 1)[-1], data, part.depth + 1)
+        base = name.rsplit("/", 1)[-1]
+        inner = unwrap_ole_object(data)  # an OLE object in ODF wraps the packaged file like in OOXML
+        if inner is not None:
+            base, data = inner[0] or base, inner[1]
+            where = part.location.child(safe_filename(base) or "object")
+        yield Part(where, "application/octet-stream", base, data, part.depth + 1)
     for info in zf.infolist():  # sub-documents (a chart or formula object) have their own content.xml
         top, _, rest = info.filename.partition("/")
         if top.startswith("Object") and rest == "content.xml":
