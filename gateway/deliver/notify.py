@@ -18,7 +18,7 @@ import time
 from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 from email.message import EmailMessage
-from email.policy import SMTP
+from email.policy import SMTP, SMTPUTF8
 from email.utils import format_datetime, make_msgid
 from pathlib import Path
 from typing import Any
@@ -81,7 +81,7 @@ class Notifier:
         subject = head.removeprefix("Subject:").strip().splitlines()[0] if head.startswith("Subject:") else ""
         if not head.startswith("Subject:"):
             body = text
-        mail = EmailMessage(policy=SMTP)
+        mail = EmailMessage(policy=SMTP if to.isascii() else SMTPUTF8)
         mail["From"] = self.header_from
         mail["To"] = to
         mail["Subject"] = " ".join(subject.split()) or "DLP-gateway"
@@ -116,7 +116,8 @@ class Notifier:
             "action": action,
             "sender": msg.mail_from,
         }
-        notice = build_message(self.build(kind, to, values), self.envelope_from, [to])
+        options = () if to.isascii() else ("SMTPUTF8",)
+        notice = build_message(self.build(kind, to, values), self.envelope_from, [to], mail_options=options)
         replies = await self.route.send(notice, [to], time.monotonic() + self.deadline)
         ok = all(200 <= r.code < 300 for r in replies.values())
         if not ok:

@@ -252,7 +252,8 @@ def gateway(tmp_path: Path) -> Iterator[Callable[..., RunningGateway]]:
             secure_route=parse_route(secure_route) if secure_route else RouteSpec("maildir", str(tmp_path / "secure")),
             internal_domains=("kommun.example.se",), scan_deadline=10.0, relay_deadline=5.0, timeout=60.0,
             shutdown_grace=10.0)
-        g = RunningGateway(dataclasses.replace(base, **over))
+        extra = {"scanner": over.pop("scanner")} if "scanner" in over else {}
+        g = RunningGateway(dataclasses.replace(base, **over), **extra)
         made.append(g)
         return g
 
@@ -265,7 +266,7 @@ def mail(body: str = "Hej,\r\nvi ses imorgon.\r\n", subject: str = "Mote", to: s
          sender: str = "kalle@kommun.example.se", extra: bytes = b"") -> bytes:
     """A small plain-text message with CRLF line endings."""
     head = (f"From: {sender}\r\nTo: {to}\r\nSubject: {subject}\r\nMessage-ID: <t{time.time_ns()}@kommun.example.se>\r\n"
-            "MIME-Version: 1.0\r\nContent-Type: text/plain; charset=utf-8\r\n").encode("ascii")
+            "MIME-Version: 1.0\r\nContent-Type: text/plain; charset=utf-8\r\n").encode()
     return head + extra + b"\r\n" + body.encode("utf-8")
 
 
