@@ -48,8 +48,8 @@ _GENERIC = regex.compile(
 )
 _CLAUSE_END = regex.compile(r"[.!?;:\n]")
 _PRONOUN = regex.compile(
-    r"\b(?:hon|han|hen|hun|jag|jeg|eg)\s+(?:har|hade|är|var|fick|får|blev|blir|behöver|tar|mår|ska|skall|"
-    r"kommer|går|er|fikk|trenger|skal|tok|bruker|använder|lider|hadde|vart|ble)\b"
+    r"\b(?:hon|han|hen|hun|ho|jag|jeg|eg)\s+(?:har|hade|är|var|fick|får|blev|blir|behöver|tar|mår|ska|skall|"
+    r"kommer|går|er|fikk|fekk|trenger|treng|skal|tok|bruker|brukar|använder|lider|hadde|vart|ble)\b"
 )
 _PRONOUN_GENERIC = regex.compile(
     r"\b(?:han eller hon|hon eller han|han/hon|hon/han|han el\. hon|hun eller han|han eller hun|han/hun|"

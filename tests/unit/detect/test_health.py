@@ -151,6 +151,16 @@ def test_statute_prose_yields_no_findings(name: str) -> None:
 
 # Realistic municipal mail (Swedish and Norwegian): must be stopped / must pass.
 REAL_POSITIVES = [
+"Hei! Guten har fått diagnosen epilepsi og brukar Keppra. Kontaktlæraren må vite om dette.",
+"Dottera vår har diabetes type 1 og treng insulin før lunsj.",
+"Ho er sjukmeld ut veka etter ein operasjon, legeerklæring kjem.",
+"Vedrørende pasienten: han har KOLS og bruker oksygen hjemme.",
+"Beboeren har Alzheimer og har fått økt dose Sobril etter uro om natta.",
+"Sønnen min er henvist til BUP for utredning av ADHD.",
+"Eleven har store fravær på grunn av angst og er henvist til PPT.",
+"Mora til eleven er innlagt på psykiatrisk avdeling, og barnevernet er varslet.",
+"Brukeren har en kjent rusavhengighet og har fått tilbud om LAR-behandling.",
+"Hei Kari, vedlagt epikrise for Per Olsen fra sykehuset, han har hatt hjerneslag.",
 "Hej, Lisa Ek i förskolegrupp Igelkotten har nötallergi och bär EpiPen. Personalen behöver utbildning.",
 "Till socialsekreteraren: modern uppger att hon har återfallit i amfetaminmissbruk, barnen bor hos mormor.",
 "Ang. elev Hugo Nilsson: han har haft flera panikattacker denna vecka och går hos kuratorn.",
@@ -189,6 +199,14 @@ REAL_POSITIVES = [
 "Jag är sjukskriven resten av veckan p.g.a. en operation för diskbråck, läkarintyg skickas.",
 ]
 REAL_NEGATIVES = [
+"Hei alle! Nytt tilbud om friskliv og mestring: kurs i å leve med diabetes, påmelding på nettsiden.",
+"Helsestasjonen informerer: vaksinasjonsprogrammet for barn er oppdatert, se fhi.no.",
+"Stillingsutlysning: Vi søker helsesykepleier til skolehelsetjenesten. Søknadsfrist 15. mars.",
+"Referat fra møtet i helse- og omsorgsutvalget: sykefraværet er redusert til 7 prosent.",
+"Påminnelse: egenmelding må leveres til leder innen tre dager etter fravær.",
+"Kommunen har fått tilskudd til rusforebyggende arbeid blant ungdom.",
+"Legevakten har nytt telefonnummer fra 1. januar. Ring 116 117 ved behov for legehjelp.",
+"Hei! Kan du sende meg rutinen for legemiddelhåndtering på sykehjemmet?",
 "Hej! Här kommer schemat för vecka 34. Idrotten är på tisdagar, ta med gympakläder.",
 "Föräldramöte torsdag: vi pratar om skärmtid, sömn och hur barn mår. Skolsköterskan deltar.",
 "Socialtjänsten informerar: orosanmälan kan göras av alla som misstänker att ett barn far illa.",
