@@ -5,7 +5,7 @@
 recursion), in document order. Text bodies (text/plain, text/html; both halves of multipart/alternative)
 become chunks; every other leaf — and a "text" part whose bytes sniff as PDF, DOCX... — becomes a ``Part``
 with its decoded file name scanned as a chunk of its own. Nested message/rfc822 parts are walked in place,
-under ``attachment[N] <subject>``, up to ``max_message_depth``. Encrypted content is ``Unscannable``; the
+under ``attachment[N] <file name or "message.eml">``, up to ``max_message_depth``. Encrypted content is ``Unscannable``; the
 signature part of multipart/signed is skipped because it holds no content.
 
 Security: the bytes are hostile. Parsing is bounded: before ``email`` sees the message it is cut after
@@ -116,6 +116,13 @@ def _headers(part: Message, ctx: _Msg) -> Iterator[Item]:
         text = value.strip() if raw else decode_header_value(value).strip()
         if text:
             yield TextChunk(ctx.location.child(label), "header", text)
+    if ctx.depth > 0:
+        # An attached message's other headers are content too (display names, and a text file that merely
+        # looks like a message - "Namn: ...\nPersonnummer: ..." - must not lose those lines).
+        lines = [f"{k}: {decode_header_value(str(v))}" for k, v in part.items()
+                 if k.lower() not in SCANNED_HEADERS]
+        if lines:
+            yield TextChunk(ctx.location.child("headers"), "header", "\n".join(lines))
 
 
 def _one(part: Message, ctx: _Msg, budget: Budget, role: str) -> Walk:
@@ -172,8 +179,8 @@ def _message(part: Message, ctx: _Msg, ctype: str, budget: Budget) -> Walk:
         text = "\n".join(pl.flatten(p).decode("utf-8", "surrogateescape") for p in _messages(payload))
         yield TextChunk(ctx.body(_label(ctype)), "body", decode_header_value(text))
         return []
-    name = decode_header_value(pl.raw_header(inner, "subject") or "").strip() or pl.filename(part) or ""
-    loc = ctx.attachment(safe_filename(name) or "message")
+    # never the subject: a location is shown in logs and audit lines, a subject may carry personal data
+    loc = ctx.attachment(safe_filename(pl.filename(part)) or "message.eml")
     fname = pl.filename(part)
     if fname:
         yield TextChunk(loc, "filename", fname)

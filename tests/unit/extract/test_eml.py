@@ -49,7 +49,15 @@ def test_depth_limit_is_over_limit() -> None:
 def test_extractor_directly() -> None:
     part = Part(Location(("attachment[1] a.eml",)), "message/rfc822", "a.eml", forwarded(0), 1, "eml")
     chunks = [i for i in extract_eml(part, Budget()) if isinstance(i, TextChunk)]
-    assert {str(c.location) for c in chunks} == {"attachment[1] a.eml > subject", "attachment[1] a.eml > body[text/plain]"}
+    assert {str(c.location) for c in chunks} == {
+        "attachment[1] a.eml > subject", "attachment[1] a.eml > body[text/plain]", "attachment[1] a.eml > headers"}
     deep = Part(part.location, part.declared_type, part.filename, part.data, 9, "eml")
     with pytest.raises(LimitExceeded):
         list(extract_eml(deep, Budget()))
+
+
+def test_text_file_that_looks_like_a_message_keeps_its_header_lines() -> None:
+    data = "Namn: Test Testsson\nPersonnummer: 19121212-1212\n\nAnteckningar om eleven\n".encode()
+    part = Part(Location(("attachment[1] elever.txt",)), "text/plain", "elever.txt", data, 1, "eml")
+    chunks = [i for i in extract_eml(part, Budget()) if isinstance(i, TextChunk)]
+    assert any("19121212-1212" in c.text for c in chunks)
