@@ -359,7 +359,8 @@ PERSON_CUES = re.compile(
     r"|pasienten|brukeren|familien|mor|far|hun|vedkommende|eleven)(?![a-zåäöæø])"
 )
 LABEL_PREFIX = re.compile(
-    r"^[\s*>\[(#]*(?:(?:obs|observera|märkning|klassificering|klassning|informationsklass|status|gradering"
-    r"|skjerming|merknad|merk|note|klassifisering)[\s\W]*)?$",
+    r"^[\s*>\[(#]*(?:(?:obs|observera|nb|viktigt?|notera|märk|merk|merknad|note|important|status|märkning"
+    r"|(?P<cls>klassificering|klassning|informationsklass(?:ning)?|säkerhetsklass|gradering|skjerming|klassifisering"
+    r"|skjermingsgrad|sensitivity|classification))[\s\W]*)?$",
     re.IGNORECASE,
 )

@@ -276,11 +276,12 @@ class _Scorer:
         s, a, b = self.s, c.start, c.end
         para_start, para_end = _paragraph_bounds(s, a, b)
         upper = not c.ref and _is_upper(s[a:b])
-        label = self.header or upper or self._label_line(a, b)
+        line = "" if self.header or upper else self._label_line(a, b)
+        label = self.header or upper or bool(line)
         ev: list[str] = []
         conf = BASE[c.cls]
         if label:
-            plain_label = not (self.header or upper) and c.rule in NO_PLAIN_LABEL
+            plain_label = line == "label" and c.rule in NO_PLAIN_LABEL
             if plain_label and c.cls == "medium" and r.REF_AFTER.match(_lower(s[b : b + 60])):
                 plain_label = False
             capped = plain_label or c.rule in NO_LABEL_RAISE
@@ -320,17 +321,22 @@ class _Scorer:
             ev.append("neg:disclaimer")
         return conf, ev
 
-    def _label_line(self, a: int, b: int) -> bool:
-        """The marking opens a short line (or is followed by ':'), as a stamp or heading does."""
+    def _label_line(self, a: int, b: int) -> str:
+        """``"class"`` after a classification key ("Klassificering: Konfidentiell"), ``"label"`` when the
+        marking opens a short line (or is followed by ':'), as a stamp or heading does, else ``""``."""
         s = self.s
         line_start = s.rfind("\n", max(0, a - 60), a) + 1
         if line_start == 0 and a > 60:  # no line break within reach: not the start of a line
-            return False
+            return ""
         line_end = s.find("\n", b, b + 120)
         line_end = min(len(s), b + 120) if line_end < 0 else line_end
-        if not r.LABEL_PREFIX.match(s[line_start:a]):
-            return False
-        return line_end - line_start <= 100 or s[b : b + 2].lstrip()[:1] in (":", "!", "–", "-", "(", ",")
+        prefix = r.LABEL_PREFIX.match(s[line_start:a])
+        if not prefix:
+            return ""
+        if prefix.group("cls"):
+            return "class"
+        short = line_end - line_start <= 100 or s[b : b + 2].lstrip()[:1] in (":", "!", "–", "-", "(", ",")
+        return "label" if short else ""
 
     def _disclaimer(self, a: int, b: int, para_start: int, para_end: int, label: bool, cls: str) -> bool:
         """A hedged "may contain" sentence, or a paragraph of "if received in error" wording."""

@@ -173,6 +173,21 @@ def test_konfidentiellt_subject_is_reported_but_weak_in_running_text() -> None:
     assert _findings("Han har en hemlig plan för julfesten.") == []
 
 
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Klassificering: Konfidentiell\nDokumentet gäller elevens placering.",
+        "Informationsklass: KONFIDENTIELL",
+        "Skjermingsgrad: Fortrolig\nReferat",
+        "NB! Fortrolig\nHei, her er referatet.",
+        "Viktigt: sekretess gäller",
+    ],
+)
+def test_classification_lines(text: str) -> None:
+    found = _findings(text)
+    assert found and found[0].confidence >= 0.75
+
+
 @pytest.mark.parametrize("subject", ["Hemligt! Tårta på fredag", "Re: HEMLIG TOMTE", "Kode 7 - quiz"])
 def test_weak_words_in_subject_stay_below(subject: str) -> None:
     assert _findings(subject, origin="header", location=Location(("subject",))) == []
