@@ -211,3 +211,16 @@ def test_pages_without_text_or_images_are_not_silently_clean() -> None:
     blank.line(10, 10, 100, 100)  # vector drawing only: outlined text looks like this
     items = run(bytes(blank.output()))
     assert [(i.reason, i.detail) for i in items if isinstance(i, Unscannable)] == [(Reason.NEEDS_OCR, "no text layer")]
+
+
+def test_generated_space_between_digits_depends_on_the_gap() -> None:
+    pdf = new_pdf()
+    pdf.set_xy(20, 30)
+    pdf.cell(text="19121212")  # two cells side by side: one number drawn in two calls
+    pdf.cell(text="1212")
+    pdf.text(20, 60, "20240101")  # two table columns far apart stay two values
+    pdf.text(120, 60, "4711")
+    [chunk] = [i for i in run(bytes(pdf.output())) if isinstance(i, TextChunk)]
+    lines = chunk.text.splitlines()
+    assert "191212121212" in lines
+    assert "20240101 4711" in lines
