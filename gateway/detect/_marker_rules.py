@@ -168,7 +168,11 @@ PHRASES: tuple[tuple[str, str, str], ...] = tuple(
             rf"|{_B}under\ssekretess{_E}|{_B}råder\s(?:\w+\s)?sekretess{_E}|{_B}sekretess\sråder{_E}",
         ),
         ("sekretess gäller", "medium", rf"{_B}sekretess\sgäller{_E}|{_B}gäller\s(?:\w+\s)?sekretess{_E}"),
-        ("sekretess", "label", rf"{_B}sekretess{_E}(?=\s?[:!]|[ \t]*(?:\n|$))"),
+        (
+            "sekretess",
+            "label",
+            rf"{_B}sekretess{_E}(?=\s?[:!]|[ \t]*(?:\n|$))(?!\s?:\s?(?:nej|ej|ingen|inte|nei|ikke|no)(?![a-zåäö]))",
+        ),
         ("sfs 2009:400", "medium", r"(?:sfs\s)?2009:400(?![0-9])"),
         ("tystnadsplikt", "medium", rf"{_B}tystnadsplikt(?:en)?{_E}"),
         (

@@ -312,6 +312,11 @@ def test_hard_negatives_do_not_flag(text: str) -> None:
     assert _findings(text) == []
 
 
+def test_negated_label_line() -> None:
+    assert _findings("Sekretess: Nej\nDiarienummer: KS 2026/123") == []
+    assert _findings("Sekretess: Ja\nDiarienummer: KS 2026/123")
+
+
 def test_welcome_in_a_marked_mail_is_not_a_course() -> None:
     text = "SEKRETESSBELAGD\n\nHej och välkommen som kontaktfamilj! Här kommer uppgifterna om pojken."
     assert _findings(text)
