@@ -66,8 +66,10 @@ class Actor:
             return {d.recipient.address: reply for d in verdict.decisions}
         replies = {d.recipient.address: self._block(d, msg, categories) for d in blocked}
         groups: dict[Action, list[Decision]] = {}
-        for d in verdict.decisions:
-            if d.action != Action.BLOCK and d.recipient.address not in groups.get(d.action, ()):
+        seen: set[tuple[Action, str]] = set()
+        for d in verdict.decisions:  # a recipient given twice is handed off once
+            if d.action != Action.BLOCK and (d.action, d.recipient.address) not in seen:
+                seen.add((d.action, d.recipient.address))
                 groups.setdefault(d.action, []).append(d)
         deadline = time.monotonic() + self.relay_deadline
         results = await asyncio.gather(

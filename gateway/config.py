@@ -154,6 +154,8 @@ def load(path: str | Path | None = None) -> GatewayConfig:
             values.update(_convert(key, yaml.safe_load(yaml.serialize(vnode))))
         except (ValueError, TypeError) as exc:
             errors.append(f"{where}: {key}: {exc}")
+    if "listen_host" in values and not _loopback(values["listen_host"]) and "allowed_clients" not in values:
+        errors.append(f"{p}:1: a listener on {values['listen_host']} needs allowed_clients (never an open relay)")
     if errors:
         raise ConfigError(errors)
     try:
@@ -294,6 +296,15 @@ def _limits(value: Any) -> Limits:
     if unknown:
         raise ValueError(f"unknown limit {sorted(unknown)[0]!r}")
     return Limits(**value)
+
+
+def _loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
 
 
 def is_allowed(cfg: GatewayConfig, peer_ip: str) -> bool:

@@ -91,3 +91,25 @@ def test_quarantine_group_is_stored_with_sidecar(tmp_path: Path) -> None:
 def test_trace_header_is_ascii_tokens() -> None:
     h = trace_header("DLP-20260101-AAAAAAAA", "deliver", ["a", "a", "b"], [])
     assert h == b"X-DLP-Gateway: v1; incident=DLP-20260101-AAAAAAAA; action=deliver; rule=a,b\r\n"
+
+
+def test_duplicate_recipient_is_handed_off_once(tmp_path: Path) -> None:
+    actor, nxt, _ = setup(tmp_path, lmtp=True)
+    msg = message("a@gmail.com", "a@gmail.com")
+    replies = asyncio.run(actor.act(msg, verdict(msg, [Action.DELIVER, Action.DELIVER])))
+    assert replies["a@gmail.com"].code == 250 and [h.rcpts for h in nxt.sent] == [("a@gmail.com",)]
+
+
+def test_test_notify_mode_delivers_and_tells_the_sender(tmp_path: Path) -> None:
+    from gateway.deliver.notify import Notifier, load_templates
+    from gateway.paths import bundled_policy_dir
+
+    actor, nxt, sec = setup(tmp_path, lmtp=False)
+    actor.notifier = Notifier(nxt, load_templates(bundled_policy_dir() / "templates"), header_from="x@k.se")
+    msg = message("a@gmail.com")
+    d = Decision(msg.rcpts[0], Action.DELIVER, Action.REROUTE, "sensitive-external", Mode.TEST_NOTIFY,
+                 notify=frozenset({"sender"}))
+    replies = asyncio.run(actor.act(msg, Verdict(msg.incident, (d,), PNR)))
+    assert replies["a@gmail.com"].code == 250 and sec.sent == []
+    assert [h.rcpts for h in nxt.sent] == [("a@gmail.com",), ("kalle@kommun.example.se",)]
+    assert b"kind=test_notify" in nxt.sent[1].msg.raw

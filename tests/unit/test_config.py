@@ -57,6 +57,7 @@ def test_full_config_file(tmp_path: Path) -> None:
         ("protocol: esmtp\n", "protocol must be smtp or lmtp"),
         ("listen: [unclosed\n", ": invalid YAML"),
         ("next_hop: https://x.example/\n", "next_hop must be smtp:// or maildir:"),
+        ("listen: 0.0.0.0:25\n", "needs allowed_clients (never an open relay)"),
     ],
 )
 def test_bad_config_reports_file_and_line(tmp_path: Path, text: str, expected: str) -> None:
