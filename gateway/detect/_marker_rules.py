@@ -171,7 +171,8 @@ PHRASES: tuple[tuple[str, str, str], ...] = tuple(
         (
             "sekretess",
             "label",
-            rf"{_B}sekretess{_E}(?=\s?[:!]|[ \t]*(?:\n|$))(?!\s?:\s?(?:nej|ej|ingen|inte|nei|ikke|no)(?![a-zåäö]))",
+            rf"{_B}sekretess{_E}(?=\s?[:!]|[ \t]*(?:\n|$))"
+            r"(?!\s?:\s?(?:nej|ej|ingen|inte|nei|ikke|no)(?![a-zåäö]))",
         ),
         ("sfs 2009:400", "medium", r"(?:sfs\s)?2009:400(?![0-9])"),
         ("tystnadsplikt", "medium", rf"{_B}tystnadsplikt(?:en)?{_E}"),
