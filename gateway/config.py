@@ -154,8 +154,9 @@ def load(path: str | Path | None = None) -> GatewayConfig:
             values.update(_convert(key, yaml.safe_load(yaml.serialize(vnode))))
         except (ValueError, TypeError) as exc:
             errors.append(f"{where}: {key}: {exc}")
-    if "listen_host" in values and not _loopback(values["listen_host"]) and "allowed_clients" not in values:
-        errors.append(f"{p}:1: a listener on {values['listen_host']} needs allowed_clients (never an open relay)")
+    host = values.get("listen_host", "127.0.0.1")
+    if not _loopback(host) and "allowed_clients" not in values:
+        errors.append(f"{p}:1: a listener on {host} needs allowed_clients (never an open relay)")
     if errors:
         raise ConfigError(errors)
     try:
