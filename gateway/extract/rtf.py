@@ -35,6 +35,7 @@ _REWRITE = re.compile(
     + rb"|cell|nestcell|field)(?![a-zA-Z]) ?"
 )
 _CHARSET = re.compile(rb"\\fcharset\d+")
+_HEX_RUN = re.compile(rb"(?:[0-9a-fA-F]{2}[\r\n]*){128,}")
 _USERPROP = re.compile(
     rb"\\propname[ ]?([^{}\\]{1,256})\}\s*\\proptype\d+\s*\{\\staticval[ ]?([^{}\\]{0,4096})\}"
 )
@@ -52,8 +53,11 @@ def _rewrite(match: re.Match[bytes]) -> bytes:
 
 
 def restore_destinations(data: bytes) -> str:
-    """The RTF with header/footer/note/comment/info destinations turned into ordinary groups."""
-    return _REWRITE.sub(_rewrite, data).decode("latin-1")
+    """The RTF with header/footer/note/comment/info destinations turned into ordinary groups.
+
+    Long hex runs (picture and object data) are cut first: striprtf would walk them one character at a time.
+    """
+    return _REWRITE.sub(_rewrite, _HEX_RUN.sub(b"", data)).decode("latin-1")
 
 
 def rtf_text(data: bytes) -> str:
