@@ -73,7 +73,8 @@ def detect_chunks(
     per_chunk: list[list[Hit]] = []
     for text in texts:
         hits = _run(first, text, ctx, [])
-        if any(h.category == Category.PERSONNUMMER for h in hits):
+        if any(h.category == Category.PERSONNUMMER and h.confidence >= settings.report_threshold
+               for h in hits):  # a number below the threshold is no "same attachment" evidence
             ctx.message_id_locations.add(_root(text))
         per_chunk.append(hits)
     for text, hits in zip(texts, per_chunk, strict=True):

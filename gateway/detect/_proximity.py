@@ -32,6 +32,7 @@ from gateway.detect.person import STRONG, Marker, PersonIndex
 from gateway.model import Category, Hit
 
 ID_WINDOW = 300
+ID_MIN_CONFIDENCE = 0.7  # an identity-number hit below the report threshold (a phone number?) is no evidence
 CONCEPT_WINDOW = 300
 SUPPRESS_WINDOW = 100
 ENUM_WINDOW = 150
@@ -57,7 +58,8 @@ class _Scorer:
         self.text = text
         self.filename = text.origin == "filename"
         self.same_attachment = _root(text) in ctx.message_id_locations
-        self.ids = sorted(s for s, _ in ctx.identifier_spans())
+        self.ids = sorted(h.span[0] for h in ctx.chunk_hits
+                          if h.category == Category.PERSONNUMMER and h.confidence >= ID_MIN_CONFIDENCE)
         self.people = PersonIndex(text.text, text.lower, [m for m in matches if m.entry.kind == "person"],
                                   filename=self.filename)
         self.matches = sorted((m for m in matches if m.entry.kind != "person"), key=lambda m: m.start)

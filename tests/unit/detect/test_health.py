@@ -70,6 +70,19 @@ def test_norwegian_identifier_gives_095() -> None:
     assert f.confidence == 0.95
 
 
+def test_low_confidence_identifier_is_no_evidence() -> None:
+    from gateway.detect.base import DetectContext, Text
+    from gateway.model import Hit
+
+    det = {d.id: d for d in registered()}["health"]
+    text = Text("Läkarintyg ska lämnas senast 8001011234 till HR.", BODY, "body")
+    weak_id = Hit("se_personnummer", Category.PERSONNUMMER, (29, 39), 0.4)
+    strong_id = Hit("se_personnummer", Category.PERSONNUMMER, (29, 39), 0.9)
+    low = list(det.detect(text, DetectContext(chunk_hits=[weak_id])))
+    high = list(det.detect(text, DetectContext(chunk_hits=[strong_id])))
+    assert [h.confidence for h in low] == [0.5] and [h.confidence for h in high] == [0.95]
+
+
 def test_identifier_in_other_chunk_of_same_attachment() -> None:
     loc1 = Location(("attachment[1] elev.docx", "word/document.xml"))
     loc2 = Location(("attachment[1] elev.docx", "word/header1.xml"))
