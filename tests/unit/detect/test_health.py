@@ -110,6 +110,13 @@ def test_icd_code_needs_context() -> None:
     assert _findings("Skriv ut på A4 och kör E45 norrut, ta vitamin B12.") == []
 
 
+@pytest.mark.parametrize("text", ["Eleven: dx B34.1A enligt bifogat.", "Brukaren har ICD F90.0 sedan 2019.",
+                                  "Patienten, diagnoskod F32.1"])
+def test_icd_codes_with_context(text: str) -> None:
+    found = _findings(text)
+    assert found and "lex:ICD-10" in {e for f in found for e in f.evidence}
+
+
 @pytest.mark.parametrize("text", [
     # vaccination campaign, no person
     "Välkommen till årets influensavaccination! Alla medarbetare över 65 år och riskgrupper erbjuds vaccin "
