@@ -365,6 +365,7 @@ PERSON_CUES = re.compile(
 )
 LABEL_PREFIX = re.compile(
     r"^[\s*>\[(#]*(?:(?:obs|observera|nb|viktigt?|notera|märk|merk|merknad|note|important|status|märkning"
+    r"|title|subject|keywords?|category|rubrik|ämne|emne|tittel|nyckelord|stikkord"
     r"|(?P<cls>klassificering|klassning|informationsklass(?:ning)?|säkerhetsklass|gradering|skjerming|klassifisering"
     r"|skjermingsgrad|sensitivity|classification))[\s\W]*)?$",
     re.IGNORECASE,

@@ -312,6 +312,13 @@ def test_hard_negatives_do_not_flag(text: str) -> None:
     assert _findings(text) == []
 
 
+def test_document_properties_are_label_positions() -> None:
+    meta = Location(("attachment[1] utredning.docx", "core.xml"))
+    found = _findings("title: Utredning\nkeywords: sekretess", origin="metadata", location=meta)
+    assert [f.sample for f in found] == ["sekretess"]
+    assert _findings("description: Utbildning i sekretess", origin="metadata", location=meta) == []
+
+
 def test_negated_label_line() -> None:
     assert _findings("Sekretess: Nej\nDiarienummer: KS 2026/123") == []
     assert _findings("Sekretess: Ja\nDiarienummer: KS 2026/123")
