@@ -222,6 +222,7 @@ class ScanPool:
         self._on_restart = on_restart
         self._s = _State()
         self._closing = False
+        self._closed = False
         self._idle_event: asyncio.Event | None = None
         self._procs = ThreadPoolExecutor(max_workers=1, thread_name_prefix="dlp-pool-procs")
         self._loop: asyncio.AbstractEventLoop | None = None
@@ -265,6 +266,8 @@ class ScanPool:
 
     async def close(self) -> None:
         """Finish every accepted scan, then stop the workers (graceful; new scans get PoolUnavailable)."""
+        if self._closed:
+            return
         self._closing = True
         if self._idle_event is None:
             return
@@ -280,6 +283,7 @@ class ScanPool:
                 waiter.set_exception(PoolUnavailable("scan pool closed"))
         await asyncio.get_running_loop().run_in_executor(self._procs, lambda: None)  # joins done
         self._procs.shutdown(wait=False)
+        self._closed = True
 
     def stats(self) -> PoolStats:
         """Counters for ``/metrics`` (restarts by cause feed ``dlp_worker_restarts_total``)."""

@@ -183,6 +183,7 @@ def test_close_finishes_in_flight_scans_then_refuses() -> None:
         assert all(t.done() for t in tasks)
         with pytest.raises(PoolUnavailable):
             await pool.scan(slow, SETTINGS)
+        await pool.close()  # idempotent
         return [t.result() for t in tasks], pool
 
     results, pool = asyncio.run(main())
