@@ -268,6 +268,23 @@ FAMILIES: dict[str, tuple[str, ...]] = {
     ),
 }
 
+# Cheap substring gate for the "extra" family: every extra rule contains one of these.
+EXTRA_KEYS = (
+    "heml",
+    "hemm",
+    "kode",
+    "teiepl",
+    "fortrolig",
+    "skjerm",
+    "sperr",
+    "fingerad",
+    "spärr",
+    "offl",
+    "fvl",
+    "offentl",
+    "010",
+)
+
 
 def _combined(
     names: tuple[str, ...], para_sign: str

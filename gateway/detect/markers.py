@@ -35,49 +35,18 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass, field
 from itertools import islice
 
 from gateway.detect import _marker_rules as r
+from gateway.detect._marker_score import Cand, Scorer, lower
 from gateway.detect.base import DetectContext, Text, detector
 from gateway.model import Category, Hit
 
-BASE = {"strong": 0.9, "person": 0.65, "medium": 0.6, "weak": 0.5, "label": 0.0}
-MARKED = {"strong": 0.95, "person": 0.9, "medium": 0.9, "weak": 0.75, "label": 0.85}
-POINTED = {"strong": 0.95, "person": 0.9, "medium": 0.85, "weak": 0.6, "label": 0.0}
-NO_PLAIN_LABEL = frozenset(
-    {
-        "tystnadsplikt",
-        "taushetsplikt",
-        "teieplikt",
-        "konfidentiell",
-        "hemlig",
-        "känsliga personuppgifter",
-        "kode 6/7",
-    }
-)
-NO_LABEL_RAISE = frozenset({"hemlig", "kode 6/7"})  # "Hemligt!" in a subject is a surprise party
-CAP_NEGATIVE = 0.5
-UNRAISED = 0.6  # base confidence of a medium marker; below the default report threshold
-CAP_DISCLAIMER = 0.2
 FAMILY_BEFORE, FAMILY_AFTER = 90, 110  # an OSL reference may start ~60 characters before "sekretesslagen"
 EXTRA_WINDOW = 200
 MAX_ANCHORS = MAX_CANDIDATES = 5000  # hostile input: a chunk that is nothing but markers is bounded in time
 ENOUGH_HITS = 50
 LABEL_HEADERS = frozenset({"header[msip_labels]", "header[sensitivity]", "header[x-titus-metadata-40]"})
-_SENTENCE_END = re.compile(r"[.!?]\s+(?=[A-ZÅÄÖÆØ])")
-
-
-@dataclass(slots=True)
-class _Cand:
-    """A phrase or reference match before scoring."""
-
-    rule: str
-    cls: str
-    start: int
-    end: int
-    evidence: list[str] = field(default_factory=list)
-    ref: bool = False  # an OSL/offl reference (upper case says nothing there)
 
 
 @detector
@@ -98,7 +67,7 @@ class Markers:
         anchors = [(m.start(), m.group().lower()) for m in found]
         if not anchors:
             return []
-        scorer = _Scorer(text, bool(ctx.identifier_spans()))
+        scorer = Scorer(text, bool(ctx.identifier_spans()))
         hits: list[Hit] = []
         strong = False
         for cand in _merge(list(islice(_candidates(text, anchors), MAX_CANDIDATES))):
@@ -127,15 +96,7 @@ def _region(s: str, p: int, before: int, after: int) -> tuple[int, int]:
     return start, end
 
 
-def _lower(seg: str) -> str:
-    """Lower-case with the same length (only 'İ' grows under ``str.lower``)."""
-    low = seg.lower() if "İ" not in seg else seg.replace("İ", "I").lower()
-    if len(low) != len(seg):  # pragma: no cover - no other character grows today
-        low = "".join(c.lower() if len(c.lower()) == 1 else c for c in seg)
-    return low
-
-
-def _candidates(text: Text, anchors: list[tuple[int, str]]) -> Iterator[_Cand]:
+def _candidates(text: Text, anchors: list[tuple[int, str]]) -> Iterator[Cand]:
     s = text.text
     families = r.FAMILY_PATTERNS_OCR if text.ocr else r.FAMILY_PATTERNS
     last_extra = -1
@@ -150,13 +111,17 @@ def _candidates(text: Text, anchors: list[tuple[int, str]]) -> Iterator[_Cand]:
         if p > last_extra:  # rules without an anchor of their own, once per stretch of text
             ws, we = _region(s, p, EXTRA_WINDOW, EXTRA_WINDOW)
             last_extra = we - EXTRA_WINDOW
-            yield from _run(s, ws, we, *families["extra"])
+            window = lower(s[ws:we])
+            if any(
+                key in window for key in r.EXTRA_KEYS
+            ):  # substring checks are ~100x cheaper than the regex
+                yield from _run(s, ws, we, *families["extra"])
 
 
 def _run(
     s: str, ws: int, we: int, pattern: re.Pattern[str], rules: dict[str, tuple[str, str, str]]
-) -> Iterator[_Cand]:
-    low = _lower(s[ws:we])
+) -> Iterator[Cand]:
+    low = lower(s[ws:we])
     for m in pattern.finditer(low):
         if m.start() > 0 and (low[m.start() - 1].isalnum() or low[m.start() - 1] == ":"):
             continue  # inside a word or number
@@ -168,7 +133,7 @@ def _run(
         else:
             near = low[max(0, m.start() - 80) : m.end() + 80]
             cand = (
-                _Cand(name, cls, ws + m.start(), ws + m.end(), ["kw:navet"])
+                Cand(name, cls, ws + m.start(), ws + m.end(), ["kw:navet"])
                 if r.NAVET_KEYWORDS.search(near)
                 else None
             )
@@ -176,16 +141,16 @@ def _run(
             yield cand
 
 
-def _phrase(name: str, cls: str, m: re.Match[str], off: int) -> _Cand | None:
+def _phrase(name: str, cls: str, m: re.Match[str], off: int) -> Cand | None:
     if name == "offl. § 13":
         par = int(m.group("offl"))
         if not 13 <= par <= 26:  # offl. §§ 13-26 are the exemption grounds
             return None
-        return _Cand(name, cls, off + m.start(), off + m.end(), [f"offl:{par}"], ref=True)
-    return _Cand(name, cls, off + m.start(), off + m.end(), [f"rule:{name}"], ref=name in ("fvl. § 13",))
+        return Cand(name, cls, off + m.start(), off + m.end(), [f"offl:{par}"], ref=True)
+    return Cand(name, cls, off + m.start(), off + m.end(), [f"rule:{name}"], ref=name in ("fvl. § 13",))
 
 
-def _osl(m: re.Match[str], group: str, off: int) -> _Cand | None:
+def _osl(m: re.Match[str], group: str, off: int) -> Cand | None:
     chapter = int(m.group(f"{group}ch"))
     concept = r.OSL_CONCEPTS.get(chapter)
     if concept is None:  # chapters 1-14 are general provisions, not a sekretess ground
@@ -193,7 +158,7 @@ def _osl(m: re.Match[str], group: str, off: int) -> _Cand | None:
     par = _paragraph(m, group)
     if chapter == 23 and par == 2:
         concept = r.SCHOOL_HEALTH
-    return _Cand(
+    return Cand(
         f"OSL {chapter} kap.",
         "strong",
         off + m.start(),
@@ -225,11 +190,11 @@ _INTO_REF = frozenset(
 )
 
 
-def _merge(cands: list[_Cand]) -> list[_Cand]:
+def _merge(cands: list[Cand]) -> list[Cand]:
     """One hit per marking: "Sekretess enligt 26 kap. 1 § OSL" is the OSL reference, "Unntatt offentlighet
     jf. offl. § 13" the phrase; duplicates from overlapping reference patterns are dropped."""
     cands.sort(key=lambda c: (c.start, -c.end))
-    out: list[_Cand] = []
+    out: list[Cand] = []
     for c in cands:
         prev = out[-1] if out else None
         if prev is not None and c.start < prev.end and c.ref == prev.ref:
@@ -247,129 +212,3 @@ def _merge(cands: list[_Cand]) -> list[_Cand]:
                 continue
         out.append(c)
     return out
-
-
-class _Scorer:
-    """Context scoring of candidates in one chunk (see module docstring)."""
-
-    def __init__(self, text: Text, has_identifier: bool) -> None:
-        self.s = text.text
-        self.header = text.origin in ("header", "filename")  # subject lines and file names are labels
-        self.has_identifier = has_identifier
-        self.statute_doc = _statute_like(self.s)
-
-    def hit(self, c: _Cand) -> Hit | None:
-        conf, ev = self._score(c)
-        if conf <= 0.0:
-            return None
-        return Hit(
-            "markers",
-            Category.CONFIDENTIAL,
-            (c.start, c.end),
-            conf,
-            kind=c.cls,
-            evidence=tuple(dict.fromkeys(c.evidence + ev)),
-            sample=c.rule,
-        )
-
-    def _score(self, c: _Cand) -> tuple[float, list[str]]:
-        s, a, b = self.s, c.start, c.end
-        para_start, para_end = _paragraph_bounds(s, a, b)
-        upper = not c.ref and _is_upper(s[a:b])
-        line = "" if self.header or upper else self._label_line(a, b)
-        label = self.header or upper or bool(line)
-        ev: list[str] = []
-        conf = BASE[c.cls]
-        if label:
-            plain_label = line == "label" and c.rule in NO_PLAIN_LABEL
-            if plain_label and c.cls == "medium" and r.REF_AFTER.match(_lower(s[b : b + 60])):
-                plain_label = False
-            capped = plain_label or c.rule in NO_LABEL_RAISE
-            conf = max(conf, 0.6 if capped else MARKED[c.cls])
-            ev.append("ctx:marking")
-        near = _lower(s[max(para_start, a - 100) : min(para_end, b + 80)])
-        before = _lower(s[max(para_start, a - 80) : a])
-        if (
-            r.DEMONSTRATIVE.search(near)
-            or r.DEFINITE_BEFORE.search(before)
-            or r.CONTAINS_BEFORE.search(before)
-        ):
-            conf = max(conf, POINTED[c.cls])
-            ev.append("ctx:document")
-        if c.cls == "person" and r.PERSON_CUES.search(
-            _lower(s[max(para_start, a - 40) : min(para_end, b + 30)])
-        ):
-            conf = max(conf, 0.9)
-            ev.append("ctx:person")
-        if c.cls == "weak" and self.has_identifier:
-            conf = max(conf, 0.75)
-            ev.append("ctx:identifier")
-        if conf <= UNRAISED:  # nothing raised it: the negative cues could only confirm that (and cost time)
-            return conf, ev
-        wide = _lower(s[max(0, a - 300) : b + 300]) if not self.header else _lower(s)
-        if r.GENERAL_CUES.search(wide):
-            conf = min(conf, CAP_NEGATIVE)
-            ev.append("neg:general")
-        statute_window = _lower(s[max(para_start, a - 200) : min(para_end, b + 200)])
-        if not (self.header or upper) and (
-            r.STATUTE_CUES.search(statute_window) or (self.statute_doc and not label)
-        ):
-            conf = min(conf, CAP_NEGATIVE)
-            ev.append("neg:statute")
-        if self._disclaimer(a, b, para_start, para_end, label, c.cls):
-            conf = min(conf, CAP_DISCLAIMER)
-            ev.append("neg:disclaimer")
-        return conf, ev
-
-    def _label_line(self, a: int, b: int) -> str:
-        """``"class"`` after a classification key ("Klassificering: Konfidentiell"), ``"label"`` when the
-        marking opens a short line (or is followed by ':'), as a stamp or heading does, else ``""``."""
-        s = self.s
-        line_start = s.rfind("\n", max(0, a - 60), a) + 1
-        if line_start == 0 and a > 60:  # no line break within reach: not the start of a line
-            return ""
-        line_end = s.find("\n", b, b + 120)
-        line_end = min(len(s), b + 120) if line_end < 0 else line_end
-        prefix = r.LABEL_PREFIX.match(s[line_start:a])
-        if not prefix:
-            return ""
-        if prefix.group("cls"):
-            return "class"
-        short = line_end - line_start <= 100 or s[b : b + 2].lstrip()[:1] in (":", "!", "–", "-", "(", ",")
-        return "label" if short else ""
-
-    def _disclaimer(self, a: int, b: int, para_start: int, para_end: int, label: bool, cls: str) -> bool:
-        """A hedged "may contain" sentence, or a paragraph of "if received in error" wording."""
-        before = self.s[max(para_start, a - 150) : a]
-        cut = list(_SENTENCE_END.finditer(before))
-        sentence = _lower(before[cut[-1].end() :] if cut else before)
-        if r.DISCLAIMER_HEDGE.search(sentence):
-            return True
-        if cls in ("weak", "medium") and r.DISCLAIMER_HEDGE.search(
-            _lower(self.s[b : min(para_end, b + 200)])
-        ):
-            return True  # "KONFIDENTIELLT: Detta meddelande kan innehålla ..." is a disclaimer's title
-        if label:
-            return False
-        para = _lower(self.s[max(para_start, a - 400) : min(para_end, b + 400)])
-        return len(r.DISCLAIMER_CUES.findall(para)) >= 2
-
-
-def _paragraph_bounds(s: str, a: int, b: int) -> tuple[int, int]:
-    start = s.rfind("\n\n", max(0, a - 1000), a)
-    end = s.find("\n\n", b, b + 1000)
-    return (0 if start < 0 else start + 2), (len(s) if end < 0 else end)
-
-
-def _is_upper(seg: str) -> bool:
-    letters = [ch for ch in seg if ch.isalpha()]
-    return len(letters) >= 4 and all(ch.isupper() for ch in letters)
-
-
-def _statute_like(s: str) -> bool:
-    """Statute books are dense with '§'; mail and ordinary documents are not."""
-    n = len(s)
-    if n < 3000:
-        return False
-    sections = s.count("§")
-    return sections >= 15 and sections * 400 > n
