@@ -24,8 +24,9 @@ book as one attachment: nothing reported.
 
 Speed: one ``re`` pass over the original-case text with anchors starting on letters rare in Nordic prose
 (``kretess``, ``yddad``, ``OSL`` ...; the alternation factored into a trie), then only the rule family of each
-anchor on a lower-cased window of ~200 characters; ~130-150 MB/s on mail prose on an idle core (about 0.6x
-one ``str.lower()`` of the same text), 30-45 MB/s on statute prose (a marker word every few hundred bytes).
+anchor on a lower-cased window of ~200 characters. Measured with labels (2-vCPU shared machine, 5 MB of
+mail prose, best of 5): 140-160 MB/s, 0.6-0.8x one ``str.lower()`` of the same text in the same run; statute
+prose, with a marker word every few hundred bytes: 25-50 MB/s.
 
 Security: input is hostile text; all patterns are linear and run on windows of a few hundred characters;
 nothing from the text is copied into a hit except its span.
