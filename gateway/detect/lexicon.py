@@ -49,6 +49,7 @@ DEFAULT_INFLECTIONS: tuple[str, ...] = (
 _SHORT = 5  # head/exact stems shorter than this are keyed with a boundary char in front (fewer raw hits)
 _BOUNDARY = " \n\t(\"'/-,.;:[«»“”‘’_*+&<>|=!?"
 _MAX_TOKEN = 64
+_AT_START = frozenset({"head", "exact", "word"})
 _RECHECK_SECONDS = 5.0
 _SURROGATES = re.compile("[\ud800-\udfff]")
 
@@ -147,10 +148,6 @@ def load_file(path: Path) -> list[Entry]:
     return entries
 
 
-def _is_word(ch: str) -> bool:
-    return ch.isalnum()
-
-
 class Lexicon:
     """Compiled entries: ``find(text, lower)`` returns the matches that pass anchor and block-list rules."""
 
@@ -170,6 +167,7 @@ class Lexicon:
                 table.setdefault(e.stem, []).append((i, 0))
         self._keys = list(table)
         self._values = [tuple(table[k]) for k in self._keys]
+        self._strong = [any(_triggers(self.entries[i]) for i, _ in v) for v in self._values]
         self._search = _compile(self._keys)
         self._last: tuple[object, list[Match]] | None = None
 
@@ -190,12 +188,18 @@ class Lexicon:
         return found
 
     def find(self, text: str, lower: str) -> list[Match]:
-        """Matches in ``lower`` (the same-length lower-cased ``text``), block-listed ones removed."""
+        """Matches in ``lower`` (the same-length lower-cased ``text``), block-listed ones removed.
+
+        Empty when no S/M term (or ICD context word) occurs at all: weak terms and person markers are only
+        checked in chunks that have a candidate, which keeps clean mail at the speed of the C pass."""
         hay = " " + lower
         try:
             candidates = self._search(hay)
         except UnicodeEncodeError:  # lone surrogates (surrogateescape-decoded input): same-length stand-in
             candidates = self._search(_SURROGATES.sub("\ufffd", hay))
+        strong = self._strong
+        if not any(strong[k] for k, _, _ in candidates):
+            return []  # no S/M term anywhere: markers, weak terms and blocks cannot make a hit alone
         found: list[Match] = []
         blocks: list[tuple[int, int]] = []
         for key_index, start, end in candidates:
@@ -214,23 +218,27 @@ class Lexicon:
         return found
 
 
+def _triggers(entry: Entry) -> bool:
+    """Entries that can start a hit (S/M terms; ICD-10 context words, which let a code count)."""
+    return entry.weight in ("S", "M") or entry.group == "icdctx"
+
+
 def _check(entry: Entry, text: str, lower: str, start: int, end: int) -> Match | None:
     """Apply the entry's anchor at ``lower[start:end]``; return the match span or ``None``."""
     n = len(lower)
     if start < 0:
         return None
-    at_start = start == 0 or not _is_word(lower[start - 1])
-    if entry.anchor in ("head", "exact", "word") and not at_start:
+    if entry.anchor in _AT_START and start and lower[start - 1].isalnum():
         return None
     if entry.case and text[start:end] != entry.case:
         return None
     if entry.anchor in ("head", "any"):
         return Match(start, end, entry)
     if entry.anchor == "exact":
-        return Match(start, end, entry) if end >= n or not _is_word(lower[end]) else None
+        return Match(start, end, entry) if end >= n or not lower[end].isalnum() else None
     stop = end  # tail and word: token end after one allowed inflection
     limit = min(n, end + _MAX_TOKEN)
-    while stop < limit and _is_word(lower[stop]):
+    while stop < limit and lower[stop].isalnum():
         stop += 1
     if lower[end:stop] in entry.inflections:
         return Match(start, stop, entry)
