@@ -375,10 +375,17 @@ CONTAINS_BEFORE = re.compile(
 REF_AFTER = re.compile(
     r"\s?(?:etter|jf\.?|jfr\.?|enligt|enl\.|iht\.?|i\shenhold\stil)\s(?:[^\s]+\s){0,2}?(?:§|[0-9])"
 )
+# Protected personal data is about someone: a singular/definite person near it, or "har/är/fått" right before.
+# ("personer med skyddade personuppgifter", "antall barn med adressebeskyttelse" are about no one in particular.)
 PERSON_CUES = re.compile(
-    r"(?<![a-zåäöæø])(?:har|med|eleven|barnet|barnen|klienten|brukaren|patienten|familjen|mamman|pappan|modern"
-    r"|fadern|vårdnadshavaren?|personen|hon|han|hen|sökanden|flickan|pojken|kvinnan|mannen|hans|hennes|deras"
-    r"|pasienten|brukeren|familien|mor|far|hun|vedkommende|eleven)(?![a-zåäöæø])"
+    r"(?<![a-zåäöæø])(?:eleven|elev|elevens|barnet|barnets|klienten|klientens|brukaren|brukarens|patienten"
+    r"|familjen|familjens|mamman|pappan|modern|fadern|vårdnadshavaren|personen|sökanden|flickan|pojken|kvinnan"
+    r"|mannen|hon|han|hen|hans|hennes|pasienten|brukeren|familien|hun|vedkommende|gutten|jenta|moren|mora|faren"
+    r"|søkeren|den\sunge)(?![a-zåäöæø])"
+)
+PERSON_VERB_BEFORE = re.compile(
+    r"(?<![a-zåäöæø])(?:har|hade|är|er|fått|fick|fikk|beviljats|beviljades|innvilget|lever\smed|bor\spå|bor\smed)"
+    r"\s(?:\w+\s)?$"
 )
 LABEL_PREFIX = re.compile(
     r"^[\s*>\[(#]*(?:(?:obs|observera|nb|viktigt?|notera|märk|merk|merknad|note|important|status|märkning"

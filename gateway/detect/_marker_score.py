@@ -106,8 +106,9 @@ class Scorer:
         ):
             conf = max(conf, POINTED[c.cls])
             ev.append("ctx:document")
-        if c.cls == "person" and r.PERSON_CUES.search(
-            lower(s[max(para_start, a - 40) : min(para_end, b + 30)])
+        if c.cls == "person" and (
+            r.PERSON_CUES.search(lower(s[max(para_start, a - 40) : min(para_end, b + 30)]))
+            or r.PERSON_VERB_BEFORE.search(lower(s[max(para_start, a - 30) : a]))
         ):
             conf = max(conf, 0.9)
             ev.append("ctx:person")

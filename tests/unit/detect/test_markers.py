@@ -132,6 +132,18 @@ def test_swedish_markers(text: str, sample: str) -> None:
     assert all(f.confidence >= 0.85 for f in found)
 
 
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Antall barn med adressebeskyttelse i kommunen: 4",
+        "Vi har rutiner för personer med skyddade personuppgifter.",
+        "Statistik: 12 ärenden om skyddad adress under 2025.",
+    ],
+)
+def test_protected_data_about_no_one_in_particular(text: str) -> None:
+    assert _findings(text) == []
+
+
 def test_navet_code_needs_keyword() -> None:
     assert {f.sample for f in _findings("Navet: 01020 (skyddad)")} >= {"navet 01003/01020"}
     assert _findings("Beställningsnummer 01003, leverans vecka 12.") == []
