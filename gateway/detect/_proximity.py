@@ -56,7 +56,9 @@ class _Scorer:
 
     def __init__(self, text: Text, ctx: DetectContext, matches: Sequence[Match]) -> None:
         self.text = text
-        self.filename = text.origin == "filename"
+        # file names and subject lines are labels: "Läkarintyg_Kalle.pdf", "Sjukintyg Kalle" name a person
+        self.filename = text.origin == "filename" or (
+            text.origin == "header" and bool(text.location.path) and text.location.path[-1] == "header[subject]")
         self.same_attachment = _root(text) in ctx.message_id_locations
         self.ids = sorted(h.span[0] for h in ctx.chunk_hits
                           if h.category == Category.PERSONNUMMER and h.confidence >= ID_MIN_CONFIDENCE)

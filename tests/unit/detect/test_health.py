@@ -104,6 +104,13 @@ def test_filename_chunk_counts() -> None:
     assert f.confidence >= 0.85 and f.sample == "*läkarintyg*"
 
 
+def test_subject_line_is_a_label() -> None:
+    loc = Location(("header[subject]",))
+    (f,) = _findings("Sjukintyg Kalle", origin="header", loc=loc)
+    assert f.confidence >= 0.85
+    assert _findings("Sjukintyg – rutiner", origin="header", loc=loc) == []
+
+
 def test_icd_code_needs_context() -> None:
     (f,) = _findings("Patienten har diagnos F32.1 sedan i våras.")
     assert "lex:ICD-10" in f.evidence
