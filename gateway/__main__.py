@@ -4,4 +4,5 @@ import sys
 
 from gateway.cli import main
 
-sys.exit(main())
+if __name__ == "__main__":  # worker processes (forkserver) re-import this module as __mp_main__
+    sys.exit(main())

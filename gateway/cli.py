@@ -10,17 +10,20 @@ Security: output carries masked samples only; a file that cannot be read is name
 from __future__ import annotations
 
 import argparse
+import asyncio
 import json
 import os
 import sys
-from collections.abc import Iterator, Sequence
-from concurrent.futures import ProcessPoolExecutor
+from collections.abc import AsyncGenerator, Iterator, Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from gateway import __version__
-from gateway.envelope import domain_of
+from gateway.envelope import build_message, domain_of
 from gateway.model import Verdict
+
+if TYPE_CHECKING:
+    from gateway.policy import Policy
 
 DEFAULT_FROM = "avsandare@kommun.example.se"
 DEFAULT_TO = "mottagare@extern.example.com"
@@ -124,47 +127,60 @@ def _inputs(paths: Sequence[str]) -> Iterator[tuple[str, Path | None]]:
             raise OSError(f"no such file or directory: {raw}")
 
 
-def _job(args: argparse.Namespace) -> dict[str, Any]:
+def _scan_all(args: argparse.Namespace) -> Iterator[tuple[str, Verdict | None]]:
+    """Yield (name, verdict) in input order; ``None`` for a file that could not be read.
+
+    Scans run in the same killable worker pool as ``serve`` (one worker per core, never more than there are
+    messages), so a hostile attachment costs that attachment, not the command.
+    """
+    from gateway.policy import load_policy
+
+    policy = load_policy(args.policy)  # fail fast (PolicyError) before reading anything
+    items = list(_inputs(args.paths))
+    yield from _drive(_pooled(args, policy, items))
+
+
+def _drive(agen: AsyncGenerator[tuple[str, Verdict | None], None]) -> Iterator[tuple[str, Verdict | None]]:
+    """Run an async generator to completion on a private event loop, yielding as results arrive."""
+    loop = asyncio.new_event_loop()
+    try:
+        while True:
+            try:
+                yield loop.run_until_complete(agen.__anext__())
+            except StopAsyncIteration:
+                break
+    finally:
+        loop.run_until_complete(agen.aclose())
+        loop.close()
+
+
+async def _pooled(args: argparse.Namespace, policy: Policy, items: list[tuple[str, Path | None]]
+                  ) -> AsyncGenerator[tuple[str, Verdict | None], None]:
+    from gateway.extract.pool import ScanPool
+
     sender = args.sender or DEFAULT_FROM
     internal = [domain_of(args.sender)] if args.sender else []
-    return {"policy": args.policy, "sender": sender, "rcpts": args.to or [DEFAULT_TO], "internal": internal}
+    settings = policy.scan_settings()
+    pool = ScanPool(workers=max(1, min(os.cpu_count() or 1, len(items))), limits=settings.limits)
+    await pool.start()
+    window = asyncio.Semaphore(4 * (os.cpu_count() or 1))  # bounded read-ahead: memory stays flat
 
+    async def one(path: Path | None) -> Verdict | None:
+        async with window:
+            raw = _read(path)
+            if raw is None:
+                return None
+            msg = build_message(raw, sender, args.to or [DEFAULT_TO], internal)
+            return policy.evaluate(msg, await pool.scan(msg.raw, settings))
 
-_WORKER_POLICY: Any = None
-
-
-def _scan_one(job: dict[str, Any], raw: bytes) -> Verdict:
-    global _WORKER_POLICY
-    from gateway.policy import load_policy
-    from gateway.scan import scan_message
-
-    if _WORKER_POLICY is None:
-        _WORKER_POLICY = load_policy(job["policy"])
-    return scan_message(raw, job["sender"], job["rcpts"], _WORKER_POLICY, internal=job["internal"])
-
-
-def _scan_all(args: argparse.Namespace) -> Iterator[tuple[str, Verdict | None]]:
-    """Yield (name, verdict) in input order; ``None`` for a file that could not be read."""
-    from gateway.policy import load_policy
-
-    load_policy(args.policy)  # fail fast (PolicyError) before reading anything
-    job = _job(args)
-    items = list(_inputs(args.paths))
     progress = sys.stderr.isatty() and len(items) > 1
-    if len(items) <= 2:
-        for n, (name, path) in enumerate(items, 1):
-            raw = _read(path)
-            yield name, (None if raw is None else _scan_one(job, raw))
+    try:
+        tasks = [asyncio.ensure_future(one(path)) for _, path in items]
+        for n, ((name, _), task) in enumerate(zip(items, tasks, strict=True), 1):
+            yield name, await task
             _progress(progress, n, len(items))
-        return
-    with ProcessPoolExecutor(max_workers=os.cpu_count() or 1) as pool:
-        futures = []
-        for name, path in items:
-            raw = _read(path)
-            futures.append((name, None if raw is None else pool.submit(_scan_one, job, raw)))
-        for n, (name, fut) in enumerate(futures, 1):
-            yield name, (None if fut is None else fut.result())
-            _progress(progress, n, len(items))
+    finally:
+        await pool.close()
 
 
 def _read(path: Path | None) -> bytes | None:
@@ -228,7 +244,8 @@ def _summary(name: str, verdict: Verdict) -> str:
     cats = ", ".join(str(c) for c in res.categories) or "nothing found"
     lines = [f"{name}: {verdict.action} (rule {verdict.rule}) - {cats}"]
     lines += [f"    {f.category}: {f.sample} x{f.count} in {f.location} ({f.confidence:.2f})" for f in res.findings]
-    lines += [f"    unscannable: {u.location} ({u.reason}{': ' + u.detail if u.detail else ''})" for u in res.unscannable]
+    for u in res.unscannable:
+        lines.append(f"    unscannable: {u.location} ({u.reason}{': ' + u.detail if u.detail else ''})")
     return "\n".join(lines)
 
 

@@ -42,7 +42,8 @@ def explain(args: argparse.Namespace) -> int:
 
 def _finding(f: Finding) -> str:
     ev = ", ".join(f.evidence)
-    return f"    {f.detector:<18} {f.category:<16} {f.sample:<22} x{f.count} conf {f.confidence:.2f} [{ev}] in {f.location}"
+    head = f"    {f.detector:<18} {f.category:<16} {f.sample:<22} x{f.count} conf {f.confidence:.2f}"
+    return f"{head} [{ev}] in {f.location}"
 
 
 def render(name: str, verdict: Verdict) -> str:

@@ -16,9 +16,9 @@ from typing import TYPE_CHECKING, Any
 
 from gateway.detect import DetectContext, Detector, Text, registered
 from gateway.detect.normalize import normalize
+from gateway.envelope import build_message
 from gateway.extract.base import Limits
 from gateway.extract.walk import extract_message
-from gateway.envelope import build_message
 from gateway.model import Category, Finding, Hit, Reason, ScanResult, TextChunk, Verdict
 
 if TYPE_CHECKING:
@@ -94,7 +94,9 @@ def _run(detectors: Sequence[Detector], text: Text, ctx: DetectContext, hits: li
     return hits
 
 
-def _fold(texts: Sequence[Text], per_chunk: Sequence[Sequence[Hit]], threshold: float) -> tuple[list[Finding], list[Finding]]:
+def _fold(
+    texts: Sequence[Text], per_chunk: Sequence[Sequence[Hit]], threshold: float
+) -> tuple[list[Finding], list[Finding]]:
     """Fold hits into one finding per (detector, location): distinct values counted, best confidence kept."""
     groups: dict[tuple[str, str, bool], list[Hit]] = {}
     for text, hits in zip(texts, per_chunk, strict=True):

@@ -44,7 +44,7 @@ class Limits:
     ocr_seconds: float = 60.0
 
 
-class LimitExceeded(Exception):
+class LimitExceeded(Exception):  # noqa: N818 - a limit is not an error of ours
     """A limit was hit; ``reason`` is ``over_limit`` or ``timeout``, ``detail`` names the limit."""
 
     def __init__(self, reason: Reason, detail: str) -> None:

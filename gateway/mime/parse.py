@@ -5,7 +5,8 @@
 recursion), in document order. Text bodies (text/plain, text/html; both halves of multipart/alternative)
 become chunks; every other leaf — and a "text" part whose bytes sniff as PDF, DOCX... — becomes a ``Part``
 with its decoded file name scanned as a chunk of its own. Nested message/rfc822 parts are walked in place,
-under ``attachment[N] <file name or "message.eml">``, up to ``max_message_depth``. Encrypted content is ``Unscannable``; the
+under ``attachment[N] <file name or
+"message.eml">``, up to ``max_message_depth``. Encrypted content is ``Unscannable``; the
 signature part of multipart/signed is skipped because it holds no content.
 
 Security: the bytes are hostile. Parsing is bounded: before ``email`` sees the message it is cut after

@@ -2,10 +2,10 @@
 
 from email.message import EmailMessage
 
+from gateway.detect import Text
 from gateway.model import Action, Category, Hit, Location
 from gateway.policy import load_policy
 from gateway.scan import ScanSettings, _fold, scan_bytes, scan_message
-from gateway.detect import Text
 
 
 def _mail(body: str, subject: str = "Hej") -> bytes:

@@ -57,7 +57,7 @@ def test_extractor_directly() -> None:
 
 
 def test_text_file_that_looks_like_a_message_keeps_its_header_lines() -> None:
-    data = "Namn: Test Testsson\nPersonnummer: 19121212-1212\n\nAnteckningar om eleven\n".encode()
+    data = b"Namn: Test Testsson\nPersonnummer: 19121212-1212\n\nAnteckningar om eleven\n"
     part = Part(Location(("attachment[1] elever.txt",)), "text/plain", "elever.txt", data, 1, "eml")
     chunks = [i for i in extract_eml(part, Budget()) if isinstance(i, TextChunk)]
     assert any("19121212-1212" in c.text for c in chunks)

@@ -4,8 +4,18 @@ from pathlib import Path
 
 import pytest
 
-from gateway.model import Action, Category, Location, Message, Reason, Recipient, ScanResult, Scope, Unscannable
-from gateway.model import Finding
+from gateway.model import (
+    Action,
+    Category,
+    Finding,
+    Location,
+    Message,
+    Reason,
+    Recipient,
+    ScanResult,
+    Scope,
+    Unscannable,
+)
 from gateway.policy import PolicyError, load_policy
 
 
