@@ -286,9 +286,7 @@ EXTRA_KEYS = (
 )
 
 
-def _combined(
-    names: tuple[str, ...], para_sign: str
-) -> tuple[re.Pattern[str], dict[str, tuple[str, str, str]]]:
+def _combined(names: tuple[str, ...], para_sign: str) -> tuple[re.Pattern[str], dict[str, tuple[str, str, str]]]:
     """One alternation of the named rules: group name -> (kind, rule, class)."""
     phrases = {name: (i, cls, pattern) for i, (name, cls, pattern) in enumerate(PHRASES)}
     parts: list[str] = []
@@ -329,6 +327,8 @@ GENERAL_CUES = re.compile(
     r"|(?:välkommen|välkomna|velkommen)\stil+\s(?:[^\s.!?]+\s){0,3}?(?:utbildning|kurs|föreläsning|seminar|webbinar"
     r"|webinar|frukost|frokost|träff|halvdag|heldag|fagdag|samling|workshop|opplæring|informationsmöte|dag\som)"
     r"|anmälan\s(?:senast|görs|sker\svia)|sista\sanmälningsdag"
+    r"|temadag|fagdag|studiedag|kursdag|konferens|programmet|program\s(?:för|for)|agenda|dagordning|föredrag"
+    r"|foredrag|(?:^|\n)[ \t]*(?:kl\.?\s?)?[0-2]?[0-9][.:][0-5][0-9][^\n]*\n[ \t]*(?:kl\.?\s?)?[0-2]?[0-9][.:][0-5][0-9]\s"
     r"|föreläsning|seminari|webbinari|webinar|workshop|utbildningsdag|e-utbildning|frukostmöte|nyhetsbrev"
     r"|policy|riktlinje|rutin(?:en)?\sför|vägledning|handbok|frågor\soch\ssvar|vad\sinnebär|innebär\s(?:att|ett|en)\s"
     r"|i\sallmänhet|generellt|lagstiftning|offentlighet\soch\ssekretess|offentlighetsprincipen"
@@ -372,9 +372,7 @@ CONTAINS_BEFORE = re.compile(
     r"(?<![a-zåäöæø])(?<!som\s)(?<!kan\s)(?:innehåller|inneholder|inneheld|contains)(?:\s[^\s.!?,]+){0,2}?\s?$"
 )
 # "Taushetsplikt etter forvaltningsloven § 13" on a label line cites the ground: a marking, not a heading
-REF_AFTER = re.compile(
-    r"\s?(?:etter|jf\.?|jfr\.?|enligt|enl\.|iht\.?|i\shenhold\stil)\s(?:[^\s]+\s){0,2}?(?:§|[0-9])"
-)
+REF_AFTER = re.compile(r"\s?(?:etter|jf\.?|jfr\.?|enligt|enl\.|iht\.?|i\shenhold\stil)\s(?:[^\s]+\s){0,2}?(?:§|[0-9])")
 # Protected personal data is about someone: a singular/definite person near it, or "har/är/fått" right before.
 # ("personer med skyddade personuppgifter", "antall barn med adressebeskyttelse" are about no one in particular.)
 PERSON_CUES = re.compile(

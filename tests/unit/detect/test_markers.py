@@ -212,8 +212,7 @@ def test_disclaimer_with_upper_case_title() -> None:
     )
     assert _findings(text) == []
     text_no = (
-        "FORTROLIG: Denne e-posten kan inneholde taushetsbelagt informasjon. Er du ikke rette mottaker, "
-        "slett e-posten."
+        "FORTROLIG: Denne e-posten kan inneholde taushetsbelagt informasjon. Er du ikke rette mottaker, slett e-posten."
     )
     assert _findings(text_no) == []
 
@@ -384,6 +383,18 @@ REALISTIC_MARKED = [
 ]
 
 REALISTIC_UNMARKED = [
+    "Referat fra personalmøte\n\n1. Taushetsplikt: Alle nyansatte skal signere taushetserklæring.\n2. Kurs i offentleglova og unntak fra innsyn holdes 3. mai.",
+    "Nyhetsbrev: Ny veileder om taushetsplikt og opplysningsplikt fra Bufdir er publisert. Les mer på bufdir.no",
+    "Påminnelse: Dokumenter som er unntatt offentlighet skal ikke sendes på e-post.",
+    "Hei! Vi har fått spørsmål om hvordan vi håndterer elever med fortrolig adresse. Rutinen for dette ligger på intranettet.",
+    "Agenda fagdag:\n09.00 Velkommen\n09.15 Taushetsplikt i skolen\n10.30 Fortrolig og strengt fortrolig adresse – hva betyr det for oss?\n12.00 Lunsj",
+    "Husk: e-post med taushetsbelagte opplysninger skal sendes via SvarUt eller Digipost.",
+    "Vi minner om at alle må gjennomføre e-læringskurset «Taushetsplikt og personvern» innen 1. juni.",
+    "Program för temadagen:\n09.00 Kaffe\n09.30 Sekretess inom socialtjänsten, 26 kap. OSL\n11.00 Skyddade personuppgifter\n12.00 Lunch",
+    "Protokoll KS 2026-03-01\n§ 45 Information om hantering av skyddade personuppgifter\nNämnden tar informationen till dagens protokoll.",
+    "Hej alla! Här är länken till e-utbildningen om offentlighet och sekretess: https://intranat/utb",
+    "Frågor och svar: Vad är skillnaden mellan sekretess och tystnadsplikt? Sekretess gäller för myndigheter.",
+    "Enligt dataskyddsförordningen är känsliga personuppgifter sådana som avslöjar etniskt ursprung.",
     "Påminnelse: Tystnadsplikten gäller även efter anställningens slut.",
     "Kursen Offentlighet och sekretess ges igen i höst.",
     "Sekretessfrågor hanteras av registrator.",
@@ -525,9 +536,7 @@ FRAGMENTS = [
     "Eleven har ",
 ]
 RULE_NAMES = (
-    {name for name, _, _ in rules.PHRASES}
-    | {f"OSL {c} kap." for c in rules.OSL_CONCEPTS}
-    | {"navet 01003/01020"}
+    {name for name, _, _ in rules.PHRASES} | {f"OSL {c} kap." for c in rules.OSL_CONCEPTS} | {"navet 01003/01020"}
 )
 
 
@@ -586,8 +595,7 @@ def _confidential(raw: bytes) -> list[Finding]:
 
 def test_marked_social_services_mail_with_footer() -> None:
     body = (
-        "Hej!\n\nHär kommer utredningen om familjen som vi pratade om.\n\n"
-        "Sekretess enligt 26 kap. 1 § OSL\n" + FOOTER
+        "Hej!\n\nHär kommer utredningen om familjen som vi pratade om.\n\nSekretess enligt 26 kap. 1 § OSL\n" + FOOTER
     )
     found = _confidential(_message("Utredning", body))
     assert [f.sample for f in found] == ["OSL 26 kap."]
