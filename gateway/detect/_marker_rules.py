@@ -327,8 +327,9 @@ GENERAL_CUES = re.compile(
     r"|(?:välkommen|välkomna|velkommen)\stil+\s(?:[^\s.!?]+\s){0,3}?(?:utbildning|kurs|föreläsning|seminar|webbinar"
     r"|webinar|frukost|frokost|träff|halvdag|heldag|fagdag|samling|workshop|opplæring|informationsmöte|dag\som)"
     r"|anmälan\s(?:senast|görs|sker\svia)|sista\sanmälningsdag"
-    r"|temadag|fagdag|studiedag|kursdag|konferens|programmet|program\s(?:för|for)|agenda|dagordning|föredrag"
-    r"|foredrag|(?:^|\n)[ \t]*(?:kl\.?\s?)?[0-2]?[0-9][.:][0-5][0-9][^\n]*\n[ \t]*(?:kl\.?\s?)?[0-2]?[0-9][.:][0-5][0-9]\s"
+    r"|temadag|fagdag|studiedag|kursdag|konferens|program\s(?:för|for)|agenda|dagordning|föredrag"
+    r"|foredrag|(?:^|\n)[ \t]*(?:kl\.?\s?)?[0-2]?[0-9][.:][0-5][0-9][^\n]*"  # two schedule lines in a row
+    r"\n[ \t]*(?:kl\.?\s?)?[0-2]?[0-9][.:][0-5][0-9]\s"
     r"|föreläsning|seminari|webbinari|webinar|workshop|utbildningsdag|e-utbildning|frukostmöte|nyhetsbrev"
     r"|policy|riktlinje|rutin(?:en)?\sför|vägledning|handbok|frågor\soch\ssvar|vad\sinnebär|innebär\s(?:att|ett|en)\s"
     r"|i\sallmänhet|generellt|lagstiftning|offentlighet\soch\ssekretess|offentlighetsprincipen"
