@@ -94,7 +94,7 @@ class Scorer:
             plain_label = line == "label" and c.rule in NO_PLAIN_LABEL
             if plain_label and c.cls == "medium" and r.REF_AFTER.match(lower(s[b : b + 60])):
                 plain_label = False
-            capped = plain_label or c.rule in NO_LABEL_RAISE
+            capped = plain_label or (c.rule in NO_LABEL_RAISE and line != "class")
             conf = max(conf, 0.6 if capped else MARKED[c.cls])
             ev.append("ctx:marking")
         near = lower(s[max(para_start, a - 100) : min(para_end, b + 80)])

@@ -193,6 +193,7 @@ def test_konfidentiellt_subject_is_reported_but_weak_in_running_text() -> None:
         "Skjermingsgrad: Fortrolig\nReferat",
         "NB! Fortrolig\nHei, her er referatet.",
         "Viktigt: sekretess gäller",
+        "Säkerhetsklass: Hemlig\nBilaga 2",
     ],
 )
 def test_classification_lines(text: str) -> None:
