@@ -193,7 +193,7 @@ def test_konfidentiellt_subject_is_reported_but_weak_in_running_text() -> None:
         "Skjermingsgrad: Fortrolig\nReferat",
         "NB! Fortrolig\nHei, her er referatet.",
         "Viktigt: sekretess gäller",
-        "Säkerhetsklass: Hemlig\nBilaga 2",
+        "Säkerhetsklass: HEMLIG\nSekretess enligt 15 kap. 2 § OSL",
     ],
 )
 def test_classification_lines(text: str) -> None:
