@@ -23,12 +23,14 @@ are not); an unmapped label is a finding when its name looks sensitive or Conten
 
 Security: header values and document properties are hostile text: only the label name (cut at 40
 characters, control characters dropped) and GUID prefix are shown; operator regexes run under ``regex`` with
-a timeout, and a timeout counts as a match (fail closed). The YAML is operator configuration, loaded with
-``yaml.safe_load`` and validated.
+a timeout over the raw and (when base64, at most 64 KiB) decoded value, and a timeout counts as a match
+(fail closed). The YAML is operator configuration, loaded with ``yaml.safe_load`` and validated.
 """
 
 from __future__ import annotations
 
+import base64
+import binascii
 import logging
 import re
 from collections.abc import Iterable, Iterator, Mapping
@@ -54,6 +56,8 @@ _PAIR = re.compile(r"([A-Za-z]+)=(\S*)")
 _GUID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
 _UNSAFE = re.compile(r"[\x00-\x1f\x7f<>\"\\]")
 REGEX_TIMEOUT = 0.05
+MAX_DECODE = 65536
+_BASE64 = re.compile(r"[A-Za-z0-9+/]+=*")
 
 
 @dataclass(frozen=True, slots=True)
@@ -150,10 +154,7 @@ def parse_config(data: Mapping[str, Any], base: LabelConfig | None = None) -> La
     labels = (
         base.labels
         if base and "labels" not in data
-        else {
-            (r.guid, r.site_id): r
-            for r in (_label_rule(x, i) for i, x in enumerate(data.get("labels") or []))
-        }
+        else {(r.guid, r.site_id): r for r in (_label_rule(x, i) for i, x in enumerate(data.get("labels") or []))}
     )
     headers = (
         base.headers
@@ -265,18 +266,17 @@ def _labels(value: str) -> Iterator[dict[str, str]]:
     """One field dict per enabled label, from msip/custom-property text and LabelInfo lines."""
     found: dict[str, dict[str, str]] = {}
     for m in _MSIP.finditer(value):
-        found.setdefault(m.group(1).lower(), {"id": m.group(1).lower()})[m.group(2).lower()] = m.group(
-            3
-        ).strip()
+        found.setdefault(m.group(1).lower(), {"id": m.group(1).lower()})[m.group(2).lower()] = m.group(3).strip()
     for m in _LABELINFO.finditer(value):
         pairs = {k.lower(): v for k, v in _PAIR.findall(m.group(1))}
         guid = pairs.get("id", "").strip("{}").lower()
         if _GUID.match(guid):
             found.setdefault(guid, {"id": guid}).update({k: v for k, v in pairs.items() if k != "id"})
     for fields in found.values():
-        if fields.get("enabled", "true").lower() not in ("false", "0") and fields.get(
-            "removed", ""
-        ).lower() not in ("true", "1"):
+        if fields.get("enabled", "true").lower() not in ("false", "0") and fields.get("removed", "").lower() not in (
+            "true",
+            "1",
+        ):
             yield fields
 
 
@@ -357,11 +357,11 @@ def _sensitivity(text: Text, cfg: LabelConfig) -> Iterator[Hit]:
 
 
 def _header(text: Text, rule: HeaderRule) -> Iterator[Hit]:
+    evidence: tuple[str, ...] = (f"header:{rule.header}",)
     try:
-        matched = rule.pattern.search(text.text, timeout=REGEX_TIMEOUT) is not None
-        evidence: tuple[str, ...] = (f"header:{rule.header}",)
+        matched = any(rule.pattern.search(v, timeout=REGEX_TIMEOUT) is not None for v in _header_values(text.text))
     except TimeoutError:
-        matched, evidence = True, (f"header:{rule.header}", "regex:timeout")
+        matched, evidence = True, (*evidence, "regex:timeout")
     if matched:
         yield Hit(
             "labels",
@@ -372,6 +372,17 @@ def _header(text: Text, rule: HeaderRule) -> Iterator[Hit]:
             sample=f"header:{_safe(rule.name)}",
             evidence=evidence,
         )
+
+
+def _header_values(value: str) -> list[str]:
+    """The raw value and, when it is base64 (Titus writes base64 JSON), the decoded text."""
+    compact = "".join(value.split())
+    if 8 <= len(compact) <= MAX_DECODE and _BASE64.fullmatch(compact):
+        try:
+            return [value, base64.b64decode(compact + "=" * (-len(compact) % 4)).decode("utf-8", "replace")]
+        except (binascii.Error, ValueError):
+            pass
+    return [value]
 
 
 def _safe(name: str) -> str:

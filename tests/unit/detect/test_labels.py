@@ -226,6 +226,26 @@ def test_titus_header_pattern() -> None:
     assert _run("<Classification>Public</Classification>", loc) == ([], [])
 
 
+def test_titus_header_base64_json() -> None:
+    import base64
+    import json
+
+    value = {
+        "CategoryLabels": "",
+        "Metadata": {
+            "ns": "http://www.titus.com/ns/Company",
+            "props": [{"n": "Classification", "vals": [{"value": "CONFIDENTIAL"}]}],
+        },
+        "TMCVersion": "16.5",
+    }
+    encoded = base64.b64encode(json.dumps(value).encode()).decode()
+    found, _ = _run(encoded, Location(("header[x-titus-metadata-40]",)))
+    assert [f.sample for f in found] == ["header:titus"]
+    value["Metadata"]["props"][0]["vals"][0]["value"] = "PUBLIC"  # type: ignore[index]
+    public = base64.b64encode(json.dumps(value).encode()).decode()
+    assert _run(public, Location(("header[x-titus-metadata-40]",))) == ([], [])
+
+
 def test_header_regex_timeout_fails_closed(tmp_path: Path) -> None:
     settings = _operator_file(
         tmp_path,
