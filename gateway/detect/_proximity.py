@@ -36,6 +36,7 @@ ID_MIN_CONFIDENCE = 0.7  # an identity-number hit below the report threshold (a 
 CONCEPT_WINDOW = 300
 SUPPRESS_WINDOW = 100
 ENUM_WINDOW = 150
+SUBJECT_LABELS = frozenset({"subject", "header[subject]"})  # location names of Subject chunks
 MAX_TRIES = 8  # scored occurrences per concept and chunk (bounds work on dense medical documents)
 _BASE = {  # (weight, evidence) -> confidence
     ("S", "id"): 0.95, ("S", "strong"): 0.85, ("S", "multi"): 0.75, ("S", "weak"): 0.6, ("S", "none"): 0.5,
@@ -58,7 +59,7 @@ class _Scorer:
         self.text = text
         # file names and subject lines are labels: "Läkarintyg_Kalle.pdf", "Sjukintyg Kalle" name a person
         self.filename = text.origin == "filename" or (
-            text.origin == "header" and bool(text.location.path) and text.location.path[-1] == "header[subject]")
+            text.origin == "header" and bool(text.location.path) and text.location.path[-1] in SUBJECT_LABELS)
         self.same_attachment = _root(text) in ctx.message_id_locations
         self.ids = sorted(h.span[0] for h in ctx.chunk_hits
                           if h.category == Category.PERSONNUMMER and h.confidence >= ID_MIN_CONFIDENCE)

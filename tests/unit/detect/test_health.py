@@ -104,8 +104,9 @@ def test_filename_chunk_counts() -> None:
     assert f.confidence >= 0.85 and f.sample == "*läkarintyg*"
 
 
-def test_subject_line_is_a_label() -> None:
-    loc = Location(("header[subject]",))
+@pytest.mark.parametrize("label", ["subject", "header[subject]"])
+def test_subject_line_is_a_label(label: str) -> None:
+    loc = Location((label,))
     (f,) = _findings("Sjukintyg Kalle", origin="header", loc=loc)
     assert f.confidence >= 0.85
     assert _findings("Sjukintyg – rutiner", origin="header", loc=loc) == []
