@@ -13,18 +13,25 @@ cannot be killed at all, so this is our own small supervisor. API (used by the S
 ``scan`` raises only ``PoolUnavailable`` (no worker can run: the handler answers 451) or ``CancelledError``.
 Each worker (``workers`` = usable cores by default) sets ``RLIMIT_AS = limits.worker_memory``, imports the
 ``preload`` modules (module names or ``.py`` paths; tests use this to add hostile extractors) and
-``gateway.scan``, and scans a warm-up message (lexicons are built lazily) before it says ready; it serves
-``max_tasks_per_worker`` tasks and is then replaced, and announces every part before extracting it. A task
-that outlives ``message_seconds`` (+ ``ocr_seconds`` with OCR) + ``grace`` of its settings' limits is
-SIGKILLed; when a worker dies (signal, ``os._exit``, an exception escaping ``scan_bytes``) or is killed, the
-scan is rerun once on another worker with the last announced part pre-marked ``parser_crash`` or
-``timeout``; if no part was announced or the rerun dies too, the result is one
-``Unscannable(Location(("message",)), reason)``. A death after the last part (during detection) therefore
-costs that part. Restart causes (``crash timeout error recycle cancelled``, the ``cause`` label of
-``dlp_worker_restarts_total``) are counted in ``stats().restarts`` and passed to ``on_restart``.
+``gateway.scan``, and is warm (lexicons are built lazily: the fork server scans a warm-up message once, see
+``_warm.py``) before it says ready; it serves ``max_tasks_per_worker`` tasks and is then replaced. It
+announces every part before extracting it.
 
-The event loop only does I/O: replies are read with ``loop.add_reader``, messages larger than ``INLINE_BYTES``
-are written from a thread, and process start/join run on one dedicated thread.
+Deadlines come from the settings' limits (+ ``ocr_seconds`` each with OCR on): one message budget of
+``message_seconds + grace`` shared by both attempts, counted from the first dispatch (time queued for a busy
+pool is not charged), and ``attachment_seconds + grace`` from each part announcement. The worker overrunning
+either is SIGKILLed. When a worker dies (signal, ``os._exit``, an exception escaping ``scan_bytes``) or is
+killed, the scan is rerun once on another worker with the last announced part pre-marked ``parser_crash`` or
+``timeout`` (the rerun gets the rest of the budget, at least ``grace``); if no part was announced or the
+rerun dies too, the result is one ``Unscannable(Location(("message",)), reason)``. So a hung part costs
+about ``attachment_seconds``, and two cost the message, never more than the budget. A death after the last
+part (during detection) is blamed on that part. Restart causes (``crash timeout error recycle cancelled``,
+the ``cause`` label of ``dlp_worker_restarts_total``) are counted in ``stats().restarts`` and passed to
+``on_restart``.
+
+The worker side and its pipe protocol are in ``_worker.py``. The event loop only does I/O: replies are read
+with ``loop.add_reader``, messages larger than ``INLINE_BYTES`` are written from a thread, and process
+start/join run on one dedicated thread.
 
 Security: the worker reads hostile bytes; the parent trusts nothing from it but well-formed replies of our
 own protocol (anything else kills the worker). Replies are pickles, so a worker taken over by an exploited
@@ -36,15 +43,10 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import importlib
-import importlib.util
 import logging
 import multiprocessing
 import os
 import pickle
-import resource
-import signal
-import sys
 import time
 from collections import deque
 from collections.abc import Callable, Iterable, Mapping
@@ -54,6 +56,7 @@ from multiprocessing.connection import Connection
 from multiprocessing.process import BaseProcess
 from typing import TYPE_CHECKING, Any
 
+from gateway.extract._worker import STOP, serve
 from gateway.extract.base import Limits
 from gateway.model import Location, Reason, ScanResult, Unscannable
 
@@ -67,11 +70,6 @@ START_SECONDS = 60.0  # a worker importing every extractor on a loaded 2-core ma
 STOP_SECONDS = 5.0
 INLINE_BYTES = 64 * 1024  # fits a socket buffer; larger messages are written to the worker from a thread
 CAUSES = ("crash", "timeout", "error", "recycle", "cancelled")
-_STOP = b"stop"
-_WARMUP = (
-    b"From: a@example.se\r\nTo: b@example.se\r\nSubject: warm-up\r\nMIME-Version: 1.0\r\n"
-    b"Content-Type: text/html; charset=utf-8\r\n\r\n<p>Hej 19121212-1212, diabetes, sekretess</p>\r\n"
-)
 
 
 class PoolUnavailable(Exception):  # noqa: N818 - the name is the handler's contract
@@ -92,85 +90,27 @@ class PoolStats:
     start_failures: int
 
 
-# ---------------------------------------------------------------- worker process (child side)
-
-
-def _serve(conn: Connection, memory: int, preload: tuple[str, ...]) -> None:
-    """Worker main loop: limit memory, import, then scan tasks until told to stop."""
-    # Ctrl-C and systemd's SIGTERM reach the whole group: the parent finishes in-flight scans, then stops us
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
-    signal.signal(signal.SIGTERM, signal.SIG_IGN)
-    try:
-        _limit_memory(memory)
-        for name in preload:
-            _load(name)
-        from gateway.scan import ScanSettings, scan_bytes
-
-        scan_bytes(_WARMUP, ScanSettings())  # build lexicons and caches now, not on the first task's clock
-    except BaseException as exc:  # noqa: BLE001 - report why this worker cannot serve, then exit
-        conn.send(("fatal", f"{type(exc).__name__}: {exc}"[:300]))
-        return
-    conn.send(("ready", os.getpid()))
-
-    def announce(location: str) -> None:
-        conn.send(("part", location))
-
-    while True:
-        try:
-            head = conn.recv_bytes()
-            if head == _STOP:
-                return
-            raw = conn.recv_bytes()
-            settings, skip, seconds = pickle.loads(head)  # noqa: S301 - written by our parent
-            _limit_cpu(seconds)
-            conn.send(("done", scan_bytes(raw, settings, skip, on_part=announce)))
-        except EOFError:
-            return
-        except BaseException as exc:  # noqa: BLE001 - state unknown (MemoryError...): report and die
-            with contextlib.suppress(BaseException):
-                conn.send(("error", type(exc).__name__))
-            os._exit(70)
-
-
-def _limit_memory(memory: int) -> None:
-    if memory <= 0:
-        return
-    _soft, hard = resource.getrlimit(resource.RLIMIT_AS)
-    limit = memory if hard == resource.RLIM_INFINITY else min(memory, hard)
-    resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
-
-
-def _limit_cpu(seconds: float) -> None:
-    """Backstop if the parent is gone: SIGXCPU once this task used twice its wall-clock deadline in CPU."""
-    usage = resource.getrusage(resource.RUSAGE_SELF)
-    soft = int(usage.ru_utime + usage.ru_stime + 2 * seconds) + 1
-    with contextlib.suppress(ValueError, OSError):
-        resource.setrlimit(resource.RLIMIT_CPU, (soft, resource.getrlimit(resource.RLIMIT_CPU)[1]))
-
-
-def _load(name: str) -> None:
-    """Import a module by name, or execute a ``.py`` file as a module (test-only extensions)."""
-    if not name.endswith(".py"):
-        importlib.import_module(name)
-        return
-    mod_name = "_pool_preload_" + os.path.basename(name)[:-3]
-    spec = importlib.util.spec_from_file_location(mod_name, name)
-    if spec is None or spec.loader is None:
-        raise ImportError(f"cannot load {name}")
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[mod_name] = module
-    spec.loader.exec_module(module)
-
-
 # ---------------------------------------------------------------- supervisor (parent side)
 
 Outcome = tuple[str, Any]  # ("done", ScanResult) | ("died", (Reason, part location | None)) | ("retry", None)
 
 
 @dataclass(eq=False)
+class _Clock:
+    """Deadlines of one scan: ``end`` for the message (both attempts), ``part`` seconds per announced part."""
+
+    seconds: float
+    part: float
+    end: float = 0.0  # loop time; set when the first attempt is dispatched (queueing is not charged)
+
+
+@dataclass(eq=False)
 class _Task:
     done: asyncio.Future[Outcome]
+    clock: _Clock
+    floor: float = 0.0  # loop time before which this attempt is never killed
     part: str | None = None
+    timer: asyncio.TimerHandle | None = None
 
 
 @dataclass(eq=False)
@@ -235,8 +175,8 @@ class ScanPool:
         self._loop = asyncio.get_running_loop()
         self._idle_event = asyncio.Event()
         if self._ctx.get_start_method() == "forkserver":
-            # warm the fork server so replacements are cheap (ignored if it already runs)
-            self._ctx.set_forkserver_preload(["gateway.scan"])
+            # import and warm up in the fork server so forks start warm (ignored if it already runs)
+            self._ctx.set_forkserver_preload(["gateway.scan", "gateway.extract._warm"])
         self._s.starting += self.size
         await asyncio.gather(*(self._spawn() for _ in range(self.size)))
         if not self._s.workers:
@@ -250,8 +190,11 @@ class ScanPool:
         self._s.active += 1
         try:
             skip: dict[str, Reason] = {}
+            limits = settings.limits
+            ocr = limits.ocr_seconds if limits.ocr else 0.0
+            clock = _Clock(limits.message_seconds + ocr + self.grace, limits.attachment_seconds + ocr + self.grace)
             for attempt in range(2):
-                kind, value = await self._attempt(raw, settings, skip)
+                kind, value = await self._attempt(raw, settings, skip, clock)
                 if kind == "done":
                     result: ScanResult = value
                     return result
@@ -294,21 +237,24 @@ class ScanPool:
 
     # ------------------------------------------------------------ one attempt on one worker
 
-    async def _attempt(self, raw: bytes, settings: ScanSettings, skip: Mapping[str, Reason]) -> Outcome:
-        limits = settings.limits
-        seconds = limits.message_seconds + (limits.ocr_seconds if limits.ocr else 0.0) + self.grace
-        head = pickle.dumps((settings, dict(skip), seconds), protocol=pickle.HIGHEST_PROTOCOL)
+    async def _attempt(
+        self, raw: bytes, settings: ScanSettings, skip: Mapping[str, Reason], clock: _Clock
+    ) -> Outcome:
+        head = pickle.dumps((settings, dict(skip), clock.seconds), protocol=pickle.HIGHEST_PROTOCOL)
         for _ in range(3):  # a worker found dead on send did not start our task: take another one
-            outcome = await self._run(await self._acquire(), head, raw, seconds)
+            outcome = await self._run(await self._acquire(), head, raw, clock)
             if outcome[0] != "retry":
                 return outcome
         return ("died", (Reason.PARSER_CRASH, None))
 
-    async def _run(self, w: _Worker, head: bytes, raw: bytes, seconds: float) -> Outcome:
+    async def _run(self, w: _Worker, head: bytes, raw: bytes, clock: _Clock) -> Outcome:
         loop = self._loop_()
-        task = _Task(loop.create_future())
+        now = loop.time()
+        clock.end = clock.end or now + clock.seconds
+        # a rerun gets what is left of the message budget, but at least the grace to report
+        task = _Task(loop.create_future(), clock, floor=now + self.grace)
         w.task = task
-        timer = loop.call_later(seconds, self._overrun, w)
+        task.timer = loop.call_at(max(clock.end, task.floor), self._overrun, w)
         try:
             try:
                 if len(raw) > INLINE_BYTES:
@@ -332,9 +278,18 @@ class ScanPool:
                 self._died(w, "cancelled", kill=True)
             raise
         finally:
-            timer.cancel()
+            if task.timer is not None:
+                task.timer.cancel()
             w.task = None
             self._release(w)
+
+    def _arm(self, w: _Worker, task: _Task) -> None:
+        """Re-arm the kill timer for a newly announced part: a hung part costs its own budget only."""
+        loop = self._loop_()
+        when = max(task.floor, min(task.clock.end, loop.time() + task.clock.part))
+        if task.timer is not None:
+            task.timer.cancel()
+        task.timer = loop.call_at(when, self._overrun, w)
 
     def _overrun(self, w: _Worker) -> None:
         w.overrun = True
@@ -356,6 +311,7 @@ class ScanPool:
         task = w.task
         if kind == "part" and task is not None and isinstance(value, str):
             task.part = value
+            self._arm(w, task)
         elif kind == "done" and task is not None and isinstance(value, ScanResult):
             w.tasks += 1
             self._s.tasks += 1
@@ -451,7 +407,7 @@ class ScanPool:
         loop = self._loop_()
         parent, child = self._ctx.Pipe()
         args = (child, self.limits.worker_memory, self.preload)
-        proc = self._ctx.Process(target=_serve, args=args, daemon=True, name="dlp-scan-worker")  # type: ignore[attr-defined]
+        proc = self._ctx.Process(target=serve, args=args, daemon=True, name="dlp-scan-worker")  # type: ignore[attr-defined]
         try:
             await loop.run_in_executor(self._procs, proc.start)
         finally:
@@ -476,7 +432,7 @@ class ScanPool:
         w.dead = True
         self._forget(w)
         with contextlib.suppress(OSError):
-            w.conn.send_bytes(_STOP)
+            w.conn.send_bytes(STOP)
         if cause:
             self._count(cause)
         self._reap(w)

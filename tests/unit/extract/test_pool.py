@@ -53,7 +53,7 @@ def _run(fn: Callable[[ScanPool], Awaitable[T]], **kw: Any) -> T:
     return asyncio.run(main())
 
 
-LIMITS = Limits(message_seconds=0.5)
+LIMITS = Limits(message_seconds=2.0, attachment_seconds=0.3)  # a hung part is killed after 0.3 s + grace
 SETTINGS = ScanSettings(limits=LIMITS)
 
 
@@ -117,6 +117,17 @@ def test_hanging_part_times_out_others_found_loop_responsive() -> None:
     assert _canaries(result) and _canaries(after)
     assert restarts["timeout"] == 1
     assert lag < 0.05
+
+
+def test_two_hanging_parts_stay_within_the_message_budget() -> None:
+    async def hang(pool: ScanPool) -> tuple[ScanResult, float]:
+        t = time.perf_counter()
+        result = await pool.scan(_mail(CANARY, b"HOSTILE:hang\n", b"HOSTILE:hang\n"), SETTINGS)
+        return result, time.perf_counter() - t
+
+    result, elapsed = _run(hang, grace=0.2)
+    assert [(u.location, u.reason) for u in result.unscannable] == [(Location(("message",)), Reason.TIMEOUT)]
+    assert 0.9 < elapsed < LIMITS.message_seconds + 0.2  # two part kills (0.5 s each), not two message budgets
 
 
 def _hang_location(result: ScanResult) -> str:

@@ -1,0 +1,112 @@
+"""The scan worker process (child side of ``gateway.extract.pool``): limit, import, warm up, then serve.
+
+Protocol over one ``multiprocessing`` Connection (a socketpair). Parent -> worker: ``send_bytes(head)`` with
+``head = pickle((ScanSettings, skip, seconds))`` followed by ``send_bytes(raw)``, or ``b"stop"``.
+Worker -> parent: ``("ready", pid)`` | ``("fatal", why)`` once, then per task any number of
+``("part", location)`` announcements and one ``("done", ScanResult)``; ``("error", exception name)`` right
+before exiting when something escaped ``scan_bytes`` (its state is unknown after, say, a MemoryError).
+
+Security: this process reads hostile bytes. It lowers its own ``RLIMIT_AS`` (hard limit too, so parsed
+content cannot raise it again) and sets ``RLIMIT_CPU`` per task as a backstop should the parent be gone;
+SIGINT/SIGTERM are ignored so that only the parent ends it (stop message, EOF or SIGKILL).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import importlib
+import importlib.util
+import os
+import pickle
+import resource
+import signal
+import sys
+from multiprocessing.connection import Connection
+
+STOP = b"stop"
+_WARMUP = (
+    b"From: a@example.se\r\nTo: b@example.se\r\nSubject: warm-up\r\nMIME-Version: 1.0\r\n"
+    b"Content-Type: text/html; charset=utf-8\r\n\r\n<p>Hej 19121212-1212, diabetes, sekretess</p>\r\n"
+)
+_warm = False
+
+
+def serve(conn: Connection, memory: int, preload: tuple[str, ...]) -> None:
+    """Worker main loop: limit memory, import, then scan tasks until told to stop."""
+    # Ctrl-C and systemd's SIGTERM reach the whole group: the parent finishes in-flight scans, then stops us
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)
+    try:
+        _limit_memory(memory)
+        for name in preload:
+            _load(name)
+        from gateway.scan import scan_bytes
+
+        warm_up()  # a no-op when forked from a warmed fork server
+    except BaseException as exc:  # noqa: BLE001 - report why this worker cannot serve, then exit
+        conn.send(("fatal", f"{type(exc).__name__}: {exc}"[:300]))
+        return
+    conn.send(("ready", os.getpid()))
+
+    def announce(location: str) -> None:
+        conn.send(("part", location))
+
+    while True:
+        try:
+            head = conn.recv_bytes()
+            if head == STOP:
+                return
+            raw = conn.recv_bytes()
+            settings, skip, seconds = pickle.loads(head)  # noqa: S301 - written by our parent
+            _limit_cpu(seconds)
+            conn.send(("done", scan_bytes(raw, settings, skip, on_part=announce)))
+        except EOFError:
+            return
+        except BaseException as exc:  # noqa: BLE001 - state unknown (MemoryError...): report and die
+            with contextlib.suppress(BaseException):
+                conn.send(("error", type(exc).__name__))
+            os._exit(70)
+
+
+def warm_up() -> None:
+    """Scan a tiny message once, so lazily built lexicons exist before the first task's clock starts.
+
+    Runs in the fork server (``gateway.extract._warm``), whose forks inherit the result, and in a worker
+    that was not forked from a warmed server.
+    """
+    global _warm
+    if not _warm:
+        from gateway.scan import ScanSettings, scan_bytes
+
+        scan_bytes(_WARMUP, ScanSettings())
+        _warm = True
+
+
+def _limit_memory(memory: int) -> None:
+    if memory <= 0:
+        return
+    _soft, hard = resource.getrlimit(resource.RLIMIT_AS)
+    limit = memory if hard == resource.RLIM_INFINITY else min(memory, hard)
+    resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
+
+
+def _limit_cpu(seconds: float) -> None:
+    """Backstop if the parent is gone: SIGXCPU once this task used twice its wall-clock deadline in CPU."""
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    soft = int(usage.ru_utime + usage.ru_stime + 2 * seconds) + 1
+    with contextlib.suppress(ValueError, OSError):
+        resource.setrlimit(resource.RLIMIT_CPU, (soft, resource.getrlimit(resource.RLIMIT_CPU)[1]))
+
+
+def _load(name: str) -> None:
+    """Import a module by name, or execute a ``.py`` file as a module (test-only extensions)."""
+    if not name.endswith(".py"):
+        importlib.import_module(name)
+        return
+    mod_name = "_pool_preload_" + os.path.basename(name)[:-3]
+    spec = importlib.util.spec_from_file_location(mod_name, name)
+    if spec is None or spec.loader is None:
+        raise ImportError(f"cannot load {name}")
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[mod_name] = module
+    spec.loader.exec_module(module)
