@@ -10,6 +10,8 @@ extracts and OTC painkillers are excluded or weak (curated lists below). A Swedi
 Run: ``python scripts/build_medicine_lexicon.py > policies/lexicons/health_medicines.txt`` (needs the
 hunspell-sv, hunspell-no and hunspell-en-us dictionaries; output is deterministic).
 Data: NorMedTerm (CC BY 4.0) and FEST, Direktoratet for medisinske produkter (NLOD).
+
+Security: a build-time tool over files in the repository and the system dictionaries; never run on mail.
 """
 
 from __future__ import annotations
