@@ -36,6 +36,15 @@ ID_MIN_CONFIDENCE = 0.7  # an identity-number hit below the report threshold (a 
 CONCEPT_WINDOW = 300
 SUPPRESS_WINDOW = 100
 ENUM_WINDOW = 150
+# second compound parts naming a service, not a person's condition ("diabetesvård", "demensboende")
+SERVICE_WORDS = (
+    "vård", "mottagning", "sjukskötersk", "sköterska", "team", "förbund", "förening", "fond", "forskning",
+    "enhet", "avdelning", "boende", "klinik", "center", "centrum", "samordnare", "dag", "vecka", "kampanj",
+    "utbildning", "kurs", "föreläsning", "specialist", "läkare", "omsorg", "sykepleier", "poliklinikk",
+    "avdeling", "forbund", "forening", "forskning", "senter", "sykehjem", "koordinator", "uke", "kurs",
+    "prevention", "förebygg", "forebygg", "screening", "program", "plan", "strategi", "rutin", "riktlinj",
+    "retningslinj", "nätverk", "nettverk", "teamet", "konferens", "konferanse", "vaccin", "vaksin",
+)
 SUBJECT_LABELS = frozenset({"subject", "header[subject]"})  # location names of Subject chunks
 MAX_TRIES = 8  # scored occurrences per concept and chunk (bounds work on dense medical documents)
 _BASE = {  # (weight, evidence) -> confidence
@@ -98,8 +107,21 @@ class _Scorer:
         seen = {self.matches[i].entry.group for i in near if self.matches[i].entry.weight in ("S", "M")}
         return len(seen) >= groups
 
+    def weight(self, m: Match) -> str:
+        """An S condition as the first part of a service word (``diabetesvård``, ``demensboende``) is M."""
+        if m.entry.weight != "S" or m.entry.group != "cond":
+            return m.entry.weight
+        low = self.text.lower
+        rest = low[m.end:m.end + 16]
+        if rest.startswith("-"):
+            rest = rest[1:]
+        return "M" if rest.startswith(SERVICE_WORDS) else "S"
+
     def score(self, m: Match, enum_groups: int = 0) -> tuple[float, tuple[str, ...]]:
         evidence = [f"lex:{m.entry.name}"]
+        weight = self.weight(m)
+        if weight != m.entry.weight:
+            evidence.append("lex:service-compound")
         ident = self.identifier(m)
         strong, weak, _ = self.neighbours(m)
         if enum_groups and self.enumeration(m, enum_groups):
@@ -118,7 +140,7 @@ class _Scorer:
                     kind = "multi"
                 elif len(strong) >= 2 and m.entry.weight == "M":
                     kind = "multi"
-        conf = _BASE[(m.entry.weight, kind)]
+        conf = _BASE[(weight, kind)]
         if conf >= 0.6 and weak:
             conf = min(0.95, conf + 0.05 * min(2, len(weak)))
             evidence.append("lex:weak-terms")

@@ -93,6 +93,13 @@ def test_identifier_in_other_chunk_of_same_attachment() -> None:
     assert health and health[0].confidence == 0.95 and "id:same-attachment" in health[0].evidence
 
 
+def test_condition_as_first_part_of_a_service_word_is_medium() -> None:
+    assert _findings("Anna Berg är medlem i samverkansgruppen för diabetesvård.") == []
+    assert _findings("Kalle Andersson har diabetes och går på diabetesmottagningen.")
+    (f,) = _findings("Min son ligger på cancerkliniken efter operationen.")
+    assert f.confidence == 0.75
+
+
 def test_lone_strong_term_is_not_reported() -> None:
     assert _findings("Läkarintyg ska lämnas till HR senast fredag.") == []
     assert [f.confidence for f in _below("Läkarintyg ska lämnas till HR senast fredag.")] == [0.5]
