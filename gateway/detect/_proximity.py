@@ -42,7 +42,7 @@ SERVICE_WORDS = (
     "enhet", "avdelning", "boende", "klinik", "center", "centrum", "samordnare", "dag", "vecka", "kampanj",
     "utbildning", "kurs", "föreläsning", "specialist", "läkare", "omsorg", "sykepleier", "poliklinikk",
     "avdeling", "forbund", "forening", "forskning", "senter", "sykehjem", "koordinator", "uke", "kurs",
-    "prevention", "förebygg", "forebygg", "screening", "program", "plan", "strategi", "rutin", "riktlinj",
+    "prevention", "förebygg", "forebygg", "screening", "program", "strategi", "rutin", "riktlinj",
     "retningslinj", "nätverk", "nettverk", "teamet", "konferens", "konferanse", "vaccin", "vaksin",
 )
 SUBJECT_LABELS = frozenset({"subject", "header[subject]"})  # location names of Subject chunks
