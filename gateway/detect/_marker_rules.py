@@ -351,11 +351,11 @@ STATUTE_CUES = re.compile(
     r"|(?<!sekretess)lag(?:en)?\s\((?!2009:400)[0-9]{4}:[0-9]{1,4}\)"
 )
 DEMONSTRATIVE = re.compile(
-    r"(?<![a-zåäöæø])(?:denna|detta|dessa|bifogade?|bilagda?|nedanstående|ovanstående|följande|härmed|här\skommer"
+    r"(?<![a-zåäöæø])(?:denna|detta|dessa|bifoga[dt]e?|bilag[dt]a?|nedanstående|ovanstående|följande|härmed|här\skommer"
     r"|skickar|översänder|bifogar|denne|dette|disse|vedlagte?|nedenstående|oversender|oversendes|this|attached)\s"
     r"(?:[^\s.!?]+\s){0,2}?(?:handling|dokument|mejl|mail|meddelande|e-post|epost|bilag|uppgift|information"
     r"|utredning|anteckning|journal|beslut|underlag|yttrande|protokoll|rapport|fil|ärende|anmälan|orosanmälan|brev"
-    r"|akt|melding|notat|opplysning|sak|vedlegg|document|message|file|report)"
+    r"|akt|melding|notat|opplysning|sak|vedlegg|document|message|file|report|tråd|konversation)"
 )
 # "Uppgifterna [i ärendet] [är] <marker>", "Dokumentet er <marker>": a definite subject right before it
 DEFINITE_BEFORE = re.compile(
