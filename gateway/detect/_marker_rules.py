@@ -343,6 +343,13 @@ GENERAL_CUES = re.compile(
     r"(?![a-zåäöæø])"
     r"|inte\s(?:är\s)?(?:ett\s)?säk(?:er|ert|ra)|ikke\s(?:er\s)?(?:en\s)?sikker"
 )
+# The opening of an attached document that explains rules rather than carrying a case (a policy, routine,
+# handbook, course material): its mentions of sekretess are about sekretess.
+DOC_GENERAL_CUES = re.compile(
+    r"riktlinje|rutin(?:er|en)?\s(?:för|vid)|policy|handbok|vägledning|lathund|instruktion|checklista|utbildning"
+    r"|kursmaterial|informationsmaterial|retningslinje|rutine(?:r|n)?\s(?:for|ved)|veileder|håndbok|instruks"
+    r"|opplæring|kursmateriell|presentasjon|presentation|föreskrift|forskrift|reglemente|delegationsordning"
+)
 STATUTE_CUES = re.compile(
     r"utan\shinder\sav|uten\shinder\sav|utan\somsyn\stil|lag\s\([0-9]{4}:[0-9]{1,4}\)|denna\slag|lagen\shär"
     r"|loven\sher|lova\sher|denne\slov|forskrifta\sher|forskriften\sher|i\stillämpliga\sdelar|tillämpas"

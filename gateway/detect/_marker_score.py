@@ -36,6 +36,7 @@ NO_LABEL_RAISE = frozenset({"hemlig", "kode 6/7"})  # "Hemligt!" in a subject is
 CAP_NEGATIVE = 0.5
 UNRAISED = 0.6  # base confidence of a medium marker; below the default report threshold
 CAP_DISCLAIMER = 0.2
+DOC_OPENING = 600  # characters of an attachment read for its title ("Riktlinjer för ...")
 _SENTENCE_END = re.compile(r"[.!?]\s+(?=[A-ZÅÄÖÆØ])")
 
 
@@ -67,6 +68,12 @@ class Scorer:
         self.header = text.origin in ("header", "filename")  # subject lines and file names are labels
         self.has_identifier = has_identifier
         self.statute_doc = _statute_like(self.s)
+        opening = lower(self.s[:DOC_OPENING])
+        self.general_doc = (
+            text.origin == "attachment"
+            and len(self.s) > DOC_OPENING
+            and bool(r.DOC_GENERAL_CUES.search(opening) or r.GENERAL_CUES.search(opening))
+        )
 
     def hit(self, c: Cand) -> Hit | None:
         conf, ev = self._score(c)
@@ -99,11 +106,7 @@ class Scorer:
             ev.append("ctx:marking")
         near = lower(s[max(para_start, a - 100) : min(para_end, b + 80)])
         before = lower(s[max(para_start, a - 80) : a])
-        if (
-            r.DEMONSTRATIVE.search(near)
-            or r.DEFINITE_BEFORE.search(before)
-            or r.CONTAINS_BEFORE.search(before)
-        ):
+        if r.DEMONSTRATIVE.search(near) or r.DEFINITE_BEFORE.search(before) or r.CONTAINS_BEFORE.search(before):
             conf = max(conf, POINTED[c.cls])
             ev.append("ctx:document")
         if c.cls == "person" and (
@@ -118,13 +121,11 @@ class Scorer:
         if conf <= UNRAISED:  # nothing raised it: the negative cues could only confirm that (and cost time)
             return conf, ev
         wide = lower(s[max(0, a - 300) : b + 300]) if not self.header else lower(s)
-        if r.GENERAL_CUES.search(wide):
+        if (self.general_doc and not label) or r.GENERAL_CUES.search(wide):
             conf = min(conf, CAP_NEGATIVE)
             ev.append("neg:general")
         statute_window = lower(s[max(para_start, a - 200) : min(para_end, b + 200)])
-        if not (self.header or upper) and (
-            r.STATUTE_CUES.search(statute_window) or (self.statute_doc and not label)
-        ):
+        if not (self.header or upper) and (r.STATUTE_CUES.search(statute_window) or (self.statute_doc and not label)):
             conf = min(conf, CAP_NEGATIVE)
             ev.append("neg:statute")
         if self._disclaimer(a, b, para_start, para_end, label, c.cls):

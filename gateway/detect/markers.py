@@ -9,7 +9,8 @@ So a phrase's class (see ``_marker_rules``) gives a base confidence, and its sur
   upper case — or a pointer at this document/person ("uppgifterna i mejlet", "vedlagte dokument", "eleven
   har") raise it;
 * statute wording ("utan hinder av", "Lag (2019:835)", "denna lag", a §-dense document), course/policy/advice
-  wording ("utbildning i", "rutin för", "skicka inte ... med e-post") cap it at 0.5;
+  wording ("utbildning i", "rutin för", "skicka inte ... med e-post", a programme with times), or an attached
+  document whose opening says it is a policy/routine/handbook, cap it at 0.5 (label lines excepted there);
 * a disclaimer ("kan innehålla konfidentiell information", "may contain", ≥ 2 "if received in error" cues)
   caps it at 0.2.
 

@@ -658,3 +658,22 @@ def test_every_anchor_has_a_rule_family() -> None:
     phrase_names = {name for name, _, _ in rules.PHRASES}
     for names in rules.FAMILIES.values():
         assert {n for n in names if not n.startswith("@")} <= phrase_names
+
+
+POLICY_DOC = (
+    "Riktlinjer för hantering av allmänna handlingar och sekretess\n\nAntagen av kommunstyrelsen 2025-05-12\n\n"
+    + "1. Inledning\nKommunen hanterar dagligen handlingar av olika slag. " * 12
+    + "\n\n4. Förvaring\nHandlingar som omfattas av sekretess enligt 26 kap. 1 § OSL ska förvaras i låst skåp. "
+    "Uppgifter om personer med skyddad identitet hanteras enligt särskild rutin.\n"
+)
+CASE_DOC = (
+    "Utredning enligt 11 kap. 1 § SoL\n\nDatum: 2026-03-01\nHandläggare: Anna Andersson\n\n"
+    + "Bakgrund\nFamiljen har varit aktuell sedan tidigare. " * 15
+    + "\n\nUppgifterna omfattas av sekretess enligt 26 kap. 1 § OSL.\n"
+)
+
+
+def test_attached_policy_document_is_about_sekretess() -> None:
+    loc = Location(("attachment[1] riktlinjer.pdf",))
+    assert _findings(POLICY_DOC, origin="attachment", location=loc) == []
+    assert _findings(CASE_DOC, origin="attachment", location=Location(("attachment[1] utredning.pdf",)))
