@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import time
 from email.message import EmailMessage
 from pathlib import Path
@@ -677,3 +678,25 @@ def test_attached_policy_document_is_about_sekretess() -> None:
     loc = Location(("attachment[1] riktlinjer.pdf",))
     assert _findings(POLICY_DOC, origin="attachment", location=loc) == []
     assert _findings(CASE_DOC, origin="attachment", location=Location(("attachment[1] utredning.pdf",)))
+
+
+def test_marking_in_docx_page_header_end_to_end() -> None:
+    docx = pytest.importorskip("docx")
+    doc = docx.Document()
+    doc.sections[0].header.paragraphs[0].text = "SEKRETESSBELAGD – 26 kap. 1 § OSL"
+    doc.add_paragraph("Utredning om familjens situation. Bakgrund och bedömning följer nedan.")
+    buf = io.BytesIO()
+    doc.save(buf)
+    msg = EmailMessage()
+    msg["From"] = "anna@kommun.example.se"
+    msg["To"] = "extern@example.com"
+    msg["Subject"] = "Underlag"
+    msg.set_content("Hej, se bifogad fil.")
+    msg.add_attachment(
+        buf.getvalue(),
+        maintype="application",
+        filename="underlag.docx",
+        subtype="vnd.openxmlformats-officedocument.wordprocessingml.document",
+    )
+    found = _confidential(msg.as_bytes())
+    assert any(f.location.endswith("header1.xml") and f.confidence >= 0.9 for f in found), found
