@@ -1,6 +1,7 @@
 """SMTP throughput: the real gateway vs a bare aiosmtpd relay, with the same messages, in the same run.
 
-    .venv/bin/python bench/throughput.py [--messages 600] [--concurrency 20] [--rounds 2] [--quick]
+    .venv/bin/python bench/throughput.py [--mix office|text] [--messages 600] [--concurrency 20] [--rounds 2]
+                                         [--in-process] [--quick]
 
 The message mix is generated once: plain-text mail (2-20 KB), mail with a DOCX (python-docx) or a PDF (fpdf2,
 1-5 pages) attachment, and ~15 % sensitive (a Skatteverket test personnummer in the body or in the document),
@@ -8,7 +9,10 @@ which the bundled policy reroutes to the secure route (plus a notice to the send
 same aiosmtpd sink through the same ``SmtpRoute`` code (smtplib in a bounded thread pool) before replying; the
 gateway adds parsing, extraction and detection in its worker pool (``ScanPool``), the policy, the trace header,
 notices, metrics and the audit line. Clients are ``smtplib`` threads, one connection each, sending back to back.
-Rounds alternate relay / gateway so that machine drift hits both; we report each round and the median ratio.
+By default the server under test runs in its own process (as behind a real MTA) and reports its main-process CPU
+per message and the mean scan wall time; ``--in-process`` runs it in the harness process instead (one GIL for
+clients, sink and server, as in the design's first measurements). Rounds alternate relay / gateway so that
+machine drift hits both; we report each round and the median ratio.
 
 Security: synthetic content only (test personnummer); everything binds 127.0.0.1 on ephemeral ports.
 """
@@ -212,6 +216,62 @@ def run_gateway(lt: LoopThread, sink_port: int, msgs: list[tuple[str, bytes]], c
         lt.call(gw.stop())
 
 
+def _child(kind: str, sink_port: int, tmp: str, conn: Any) -> None:
+    """Run the server under test in its own process (like a real deployment: the MTA is another process)."""
+
+    async def main() -> None:
+        hop = RouteSpec("smtp", "127.0.0.1", sink_port, "none")
+        if kind == "relay":
+            route = SmtpRoute("next_hop", "127.0.0.1", sink_port, tls="none", concurrency=16, helo="bench")
+            server = await _server(BareRelay(route))
+            port = server.sockets[0].getsockname()[1]
+        else:
+            cfg = GatewayConfig(listen_port=0, next_hop=hop, secure_route=hop, metrics_listen=None,
+                                quarantine_dir=Path(tmp) / "q", internal_domains=("kommun.example.se",),
+                                hostname="bench", max_inflight=64)
+            gw = Gateway(cfg, start_metrics=False)
+            await gw.start()
+            port = gw.port
+        conn.send(port)
+        await asyncio.get_running_loop().run_in_executor(None, conn.recv)  # "start": count from here
+        cpu0 = time.process_time()
+        await asyncio.get_running_loop().run_in_executor(None, conn.recv)  # "stop"
+        stats = {"cpu": time.process_time() - cpu0, "scan_s": 0.0, "scans": 0.0}
+        if kind == "relay":
+            server.close()
+            await route.close()
+        else:
+            reg = gw.metrics.registry
+            stats["scan_s"] = float(reg.get_sample_value("dlp_scan_duration_seconds_sum") or 0.0)
+            stats["scans"] = float(reg.get_sample_value("dlp_scan_duration_seconds_count") or 0.0)
+            await gw.stop()
+        conn.send(stats)
+
+    asyncio.run(main())
+
+
+def run_in_process(kind: str, sink_port: int, msgs: list[tuple[str, bytes]], conc: int, tmp: Path,
+                   warm: list[tuple[str, bytes]]) -> tuple[float, list[float], int]:
+    import multiprocessing
+
+    ctx = multiprocessing.get_context("spawn")
+    parent, child = ctx.Pipe()
+    proc = ctx.Process(target=_child, args=(kind, sink_port, str(tmp), child))
+    proc.start()
+    try:
+        port = parent.recv()
+        drive(port, warm, min(conc, len(warm)))
+        parent.send("start")
+        result = drive(port, msgs, conc)
+    finally:
+        parent.send("stop")
+    stats = parent.recv()
+    proc.join(60)
+    scan = f", scan wall {stats['scan_s'] / stats['scans'] * 1000:.1f} ms/msg (worker pool)" if stats["scans"] else ""
+    print(f"  {kind:8s} server main-process CPU {stats['cpu'] / len(msgs) * 1000:.2f} ms/msg{scan}", flush=True)
+    return result
+
+
 def summary(name: str, res: tuple[float, list[float], int], n: int) -> dict[str, float]:
     elapsed, lat, failed = res
     lat_ms = sorted(x * 1000 for x in lat)
@@ -229,6 +289,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--rounds", type=int, default=2)
     ap.add_argument("--mix", choices=["office", "text"], default="office",
                     help="office: text + DOCX/PDF attachments (default); text: plain-text mail only")
+    ap.add_argument("--in-process", action="store_true",
+                    help="run the server under test in the harness process (default: its own process)")
     ap.add_argument("--quick", action="store_true", help="120 messages, 1 round")
     args = ap.parse_args(argv)
     if args.quick:
@@ -252,9 +314,14 @@ def main(argv: list[str] | None = None) -> int:
         with TemporaryDirectory() as tmp:
             for rnd in range(args.rounds):
                 print(f"round {rnd + 1}:", flush=True)
-                relay = summary("relay", run_relay(srv_loop, sink_port, msgs, args.concurrency), len(msgs))
-                gateway = summary("gateway", run_gateway(srv_loop, sink_port, msgs, args.concurrency, Path(tmp), warm),
-                                  len(msgs))
+                if args.in_process:
+                    r_res = run_relay(srv_loop, sink_port, msgs, args.concurrency)
+                    g_res = run_gateway(srv_loop, sink_port, msgs, args.concurrency, Path(tmp), warm)
+                else:
+                    r_res = run_in_process("relay", sink_port, msgs, args.concurrency, Path(tmp), warm)
+                    g_res = run_in_process("gateway", sink_port, msgs, args.concurrency, Path(tmp), warm)
+                relay = summary("relay", r_res, len(msgs))
+                gateway = summary("gateway", g_res, len(msgs))
                 ratios.append(gateway["rate"] / relay["rate"])
                 rows.append((relay, gateway))
                 print(f"  ratio    {ratios[-1]:.2f}", flush=True)
