@@ -94,8 +94,13 @@ class _Scorer:
         strong: set[str] = set()
         weak: set[str] = set()
         groups: set[str] = set()
+        last_end = -1
         for i in _near(self.starts, m.start - CONCEPT_WINDOW, m.end + CONCEPT_WINDOW):
-            e = self.matches[i].entry
+            other = self.matches[i]
+            if other.start < last_end:
+                continue  # overlapping entries (diagnos/diagnose, psykiatri/psykiatrisk) are one concept
+            last_end = other.end
+            e = other.entry
             (weak if e.weight == "W" else strong).add(e.concept)
             groups.add(e.group)
         return strong, weak, groups

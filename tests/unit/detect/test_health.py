@@ -100,6 +100,12 @@ def test_condition_as_first_part_of_a_service_word_is_medium() -> None:
     assert f.confidence == 0.75
 
 
+def test_overlapping_entries_are_one_concept() -> None:
+    # "diagnosen" matches both the Swedish and the Norwegian entry; that is not two concepts
+    assert _findings("Jag har fått diagnosen nu.") == []
+    assert _findings("Jag har fått diabetesdiagnosen nu.")  # diabetes + diagnos: two concepts
+
+
 def test_lone_strong_term_is_not_reported() -> None:
     assert _findings("Läkarintyg ska lämnas till HR senast fredag.") == []
     assert [f.confidence for f in _below("Läkarintyg ska lämnas till HR senast fredag.")] == [0.5]
