@@ -78,7 +78,12 @@ class PoolUnavailable(Exception):  # noqa: N818 - the name is the handler's cont
 
 @dataclass(frozen=True, slots=True)
 class PoolStats:
-    """A snapshot for metrics: configured and live workers, queue, restarts by cause."""
+    """A snapshot for metrics and health checks.
+
+    ``workers`` configured, ``alive`` ready processes, ``busy`` of them scanning, ``starting`` replacements,
+    ``queued`` scans waiting for a worker, ``tasks`` completed, ``restarts`` by cause (every cause present,
+    zero included), ``start_failures`` workers that never became ready.
+    """
 
     workers: int
     alive: int

@@ -19,7 +19,7 @@ import pytest
 pytest.importorskip("gateway.mime.parse")
 
 from gateway.extract.base import Limits  # noqa: E402
-from gateway.extract.pool import INLINE_BYTES, PoolUnavailable, ScanPool  # noqa: E402
+from gateway.extract.pool import INLINE_BYTES, PoolStats, PoolUnavailable, ScanPool  # noqa: E402
 from gateway.model import Location, Reason, ScanResult  # noqa: E402
 from gateway.scan import ScanSettings, scan_bytes  # noqa: E402
 
@@ -245,3 +245,17 @@ def test_pool_that_cannot_replace_a_dead_worker_is_unavailable(tmp_path: Path) -
 
     restarts, failures = asyncio.run(main())
     assert restarts["crash"] == 1 and failures == 2
+
+
+def test_stats_show_busy_and_queued_work() -> None:
+    async def busy(pool: ScanPool) -> tuple[PoolStats, PoolStats]:
+        slow = _mail(b"HOSTILE:slow\n")
+        tasks = [asyncio.create_task(pool.scan(slow, SETTINGS)) for _ in range(2)]
+        await asyncio.sleep(0.1)
+        during = pool.stats()
+        await asyncio.gather(*tasks)
+        return during, pool.stats()
+
+    during, after = _run(busy, workers=1)
+    assert (during.alive, during.busy, during.queued) == (1, 1, 1)
+    assert (after.busy, after.queued, after.tasks) == (0, 0, 2)
