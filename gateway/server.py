@@ -49,6 +49,8 @@ EXTENSIONS = ("250-DSN", "250-XFORWARD " + " ".join(XFORWARD_ATTRS))
 class GatewaySMTP(SMTP):  # type: ignore[misc]
     """aiosmtpd's SMTP with DSN, XFORWARD, a peer allow-list and graceful shutdown."""
 
+    extensions: tuple[str, ...] = EXTENSIONS
+
     def __init__(self, handler: Handler, gateway: Gateway, **kwargs: Any) -> None:
         super().__init__(handler, **kwargs)
         self.gateway = gateway
@@ -84,7 +86,7 @@ class GatewaySMTP(SMTP):  # type: ignore[misc]
             if status.startswith("250-AUTH"):
                 return
             if status == "250 HELP":
-                for ext in EXTENSIONS:
+                for ext in self.extensions:
                     await super().push(ext)
         await super().push(status)
         if self._close_after_push and self.transport is not None:
@@ -160,6 +162,8 @@ class GatewayLMTP(GatewaySMTP):
     """LMTP (RFC 2033): LHLO instead of HELO/EHLO; one reply per recipient after DATA."""
 
     show_smtp_greeting = False
+    # RFC 2033: LMTP servers must support PIPELINING; aiosmtpd answers commands strictly in order
+    extensions = ("250-PIPELINING", *EXTENSIONS)
 
     async def smtp_LHLO(self, arg: str) -> None:  # noqa: N802
         """The LMTP greeting."""

@@ -89,3 +89,23 @@ def test_lmtp_internal_error_gives_451_per_recipient(gateway: Any, h: Any) -> No
     gw.gw.scanner = Broken()
     replies = h.lmtp_send(gw.port, "kalle@kommun.example.se", ["a@gmail.com", "b@gmail.com"], h.mail())
     assert replies == [(451, "4.3.0 Temporary local problem, please try again later")] * 2
+
+
+def test_lmtp_pipelined_transaction(gateway: Any, sinks: Any, h: Any) -> None:
+    nxt = sinks()
+    gw = gateway(next_hop=nxt.url(), protocol="lmtp")
+    s = socket.create_connection(("127.0.0.1", gw.port), timeout=10)
+    f = s.makefile("rb")
+    f.readline()
+    s.sendall(b"LHLO x\r\n")
+    lhlo = []
+    while not lhlo or lhlo[-1][3:4] != b" ":
+        lhlo.append(f.readline())
+    assert b"250-PIPELINING\r\n" in lhlo
+    s.sendall(b"MAIL FROM:<kalle@kommun.example.se> BODY=8BITMIME\r\nRCPT TO:<a@gmail.com> NOTIFY=NEVER\r\n"
+              b"RCPT TO:<b@kommun.example.se>\r\nDATA\r\n")
+    assert [f.readline()[:3] for _ in range(4)] == [b"250", b"250", b"250", b"354"]
+    s.sendall(h.mail() + b".\r\nQUIT\r\n")
+    assert [f.readline()[:3] for _ in range(3)] == [b"250", b"250", b"221"]
+    s.close()
+    assert len(nxt.received) == 1 and "NOTIFY=NEVER" in nxt.received[0].rcpt_options
