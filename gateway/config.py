@@ -5,6 +5,20 @@
 PyYAML node marks so that every problem is reported as ``file:line: message``; the timeout chain
 (``timeout`` > ``scan_deadline`` + ``relay_deadline``) is checked here, at start-up.
 
+Keys (all optional; defaults in brackets)::
+
+    listen: 127.0.0.1:10025            protocol: smtp | lmtp [smtp]
+    next_hop: smtp://HOST:PORT[?tls=required|opportunistic|none&ca=FILE] | maildir:PATH [maildir:var/outbound]
+    secure_route: same forms, or https://URL [maildir:var/secure]
+    quarantine_dir: PATH [var/quarantine]     metrics_listen: HOST:PORT | off [127.0.0.1:9925]
+    policy_dir: DIR [bundled policies/]       internal_domains / partner_domains: [DOMAIN, ...]
+    allowed_clients: [CIDR, ...] [loopback; required for a non-loopback listen]
+    max_inflight [32]  data_size_limit [50 MiB + 64 KiB]  max_recipients [1000]  relay_concurrency [16]
+    scan_deadline [30]  relay_deadline [120]  timeout [300, > the two]  shutdown_grace [60]  workers [cores]
+    tls: {cert: FILE, key: FILE} (STARTTLS)   security_mailbox: ADDR   bare_newline: normalize | reject
+    notify_from: ADDR [null sender]  notify_header_from: "Name <addr>"  hostname: NAME
+    limits: {<gateway.extract.base.Limits field>: value}   audit: {recipient_addresses: false}
+
 Security: the file is trusted operator input, but it is still validated strictly (unknown keys are
 errors, so a typo cannot silently turn a control off). ``allowed_clients`` defaults to loopback: the
 gateway is never an open relay. Relative paths resolve against the working directory.

@@ -295,3 +295,24 @@ def test_back_pressure_gives_451_4_3_2_when_saturated(gateway: Any, sinks: Any, 
     t.join(10)
     assert (code, text[:5]) == (451, b"4.3.2")
     assert first == [{}] and len(nxt.received) == 1
+
+
+def test_stalled_data_upload_times_out_and_nothing_is_delivered(gateway: Any, sinks: Any) -> None:
+    import socket
+    import time
+
+    nxt = sinks()
+    gw = gateway(next_hop=nxt.url(), scan_deadline=0.5, relay_deadline=0.5, timeout=1.5)
+    s = socket.create_connection(("127.0.0.1", gw.port), timeout=10)
+    f = s.makefile("rb")
+    f.readline()
+    s.sendall(b"HELO c\r\n")
+    f.readline()
+    s.sendall(b"MAIL FROM:<kalle@kommun.example.se>\r\nRCPT TO:<anna@gmail.com>\r\nDATA\r\n")
+    assert [f.readline()[:3] for _ in range(3)] == [b"250", b"250", b"354"]
+    s.sendall(b"Subject: half\r\n\r\nhalf a mess")
+    t0 = time.monotonic()
+    assert f.readline() == b""  # the server closed the connection: no reply means the client retries
+    assert 1.0 < time.monotonic() - t0 < 5.0
+    s.close()
+    assert nxt.received == []
