@@ -149,6 +149,13 @@ PHRASES: tuple[tuple[str, str, str], ...] = tuple(
             "strong",
             rf"{_B}sekretess,?\s(?:enl(?:igt|\.)|jfr\.?|jf\.?)\s?(?=[^\n]{{0,40}}?{_DOC_REF})",
         ),
+        # attributive and generic ("sekretessbelagda uppgifter") says less than predicative ("är sekretessbelagd")
+        (
+            "sekretessbelagd",
+            "medium",
+            rf"{_B}sekretessbelag(?:d|t|da|de)\s(?=(?:uppgift|information|handling|data|dokument|material|ärende"
+            rf"|mejl|mail|e-post|upplysning|fil|akt|journal|anteckning))",
+        ),
         ("sekretessbelagd", "strong", rf"{_B}sekretessbelag(?:d|t|da|de){_E}"),
         ("sekretessprövad", "strong", rf"{_B}sekretessprövad(?:e)?{_E}|{_B}sekretessprövat{_E}"),
         ("sekretessklassad", "strong", rf"{_B}sekretessklassa(?:d|de|t){_E}|{_B}sekretesskyddad(?:e|a)?{_E}"),
@@ -288,7 +295,9 @@ EXTRA_KEYS = (
 
 def _combined(names: tuple[str, ...], para_sign: str) -> tuple[re.Pattern[str], dict[str, tuple[str, str, str]]]:
     """One alternation of the named rules: group name -> (kind, rule, class)."""
-    phrases = {name: (i, cls, pattern) for i, (name, cls, pattern) in enumerate(PHRASES)}
+    phrases: dict[str, list[tuple[int, str, str]]] = {}
+    for i, (name, cls, pattern) in enumerate(PHRASES):  # a name may have several forms, tried in order
+        phrases.setdefault(name, []).append((i, cls, pattern))
     parts: list[str] = []
     rules: dict[str, tuple[str, str, str]] = {}
     for name in names:
@@ -300,9 +309,9 @@ def _combined(names: tuple[str, ...], para_sign: str) -> tuple[re.Pattern[str], 
             parts.append(f"(?P<navet>{NAVET_CODE})")
             rules["navet"] = ("navet", "navet 01003/01020", "strong")
         else:
-            i, cls, pattern = phrases[name]
-            parts.append(f"(?P<p{i}>{pattern})")
-            rules[f"p{i}"] = ("phrase", name, cls)
+            for i, cls, pattern in phrases[name]:
+                parts.append(f"(?P<p{i}>{pattern})")
+                rules[f"p{i}"] = ("phrase", name, cls)
     return re.compile("|".join(parts)), rules
 
 
@@ -333,15 +342,24 @@ GENERAL_CUES = re.compile(
     r"|föreläsning|seminari|webbinari|webinar|workshop|utbildningsdag|e-utbildning|frukostmöte|nyhetsbrev"
     r"|policy|riktlinje|rutin(?:en)?\sför|vägledning|handbok|frågor\soch\ssvar|vad\sinnebär|innebär\s(?:att|ett|en)\s"
     r"|i\sallmänhet|generellt|lagstiftning|offentlighet\soch\ssekretess|offentlighetsprincipen"
+    r"|hur\sgör\s(?:jag|vi|man|du)|(?:^|\n)\s*(?:svar|fråga|spørsmål)\s?:|hvordan\sgjør\s(?:jeg|vi|man)"
     r"|läs\smer|mer\sinformation\s(?:om|finns)|så\sfungerar|hur\sfungerar|vad\sär\s|les\smer|mer\sinformasjon"
     r"|slik\sfungerer|hva\ser\s|hva\sinnebærer"
     r"|opplæring|kurs\s(?:i|om)\s|invitasjon|påmelding|veileder|retningslinje|rutine(?:n)?\sfor"
     r"|innebærer|offentlighet\sog\s(?:taushet|innsyn)|training|course\son|invitation|newsletter|guideline"
-    r"|(?<![a-zåäöæø])(?:inte|ej|aldrig|ikke|aldri|never|not|undvik\satt)\s(?:\w+\s){0,3}?"
-    r"(?:skicka|sända|mejla|maila|e-posta|sende|send)"
-    r"|(?<![a-zåäöæø])(?:skicka|sända|sende|send)(?:s|es)?\s(?:\w+\s){0,2}?(?:inte|ej|aldrig|ikke|aldri|never)"
-    r"(?![a-zåäöæø])"
-    r"|inte\s(?:är\s)?(?:ett\s)?säk(?:er|ert|ra)|ikke\s(?:er\s)?(?:en\s)?sikker"
+    # advice about the e-mail channel: "får inte skickas med e-post", "skal ikke sendes på e-post"
+    r"|(?<![a-zåäöæø])(?:inte|ej|aldrig|ikke|aldri|never|not)\s(?:[^\s.!?]+\s){0,4}?(?:skick|sänd|mejl|mail|send)"
+    r"[a-zåäö]*\s(?:[^\s.!?]+\s){0,4}?(?:med|via|per|på|by|over|through)\s(?:[^\s.!?]+\s)?(?:e-?post|mejl|e-?mail|mail|sms|fax|chatt?|teams|sociala\smedier|sosiale\smedier)"
+    r"|(?<![a-zåäöæø])(?:skick|sänd|send)[a-zåäö]*\s(?:[^\s.!?]+\s){0,3}?(?:inte|ej|aldrig|ikke|aldri|never)\s"
+    r"(?:[^\s.!?]+\s){0,4}?(?:med|via|per|på|by)\s(?:[^\s.!?]+\s)?(?:e-?post|mejl|e-?mail|mail|sms|fax|chatt?|teams|sociala\smedier|sosiale\smedier)"
+    r"|inte\s(?:är\s)?(?:ett\s)?säk(?:er|ert|ra)|ikke\s(?:er\s)?(?:en\s)?sikker|undvik\satt\s(?:skicka|mejla)"
+)
+# Generic advice with the marker as its object: "(tänk på att) inte publicera sekretessbelagda uppgifter".
+# After the marker ("har skyddad identitet, så namnet får inte publiceras") it is an instruction about a case.
+ADVICE_BEFORE = re.compile(
+    r"(?<![a-zåäöæø])(?:inte|ej|aldrig|ikke|aldri|never|not)\s(?:[^\s.!?]+\s){0,2}?"
+    r"(?:skicka|sända|mejla|maila|e-posta|sende|send|publicera|publisere|sprida|spre|dela|dele|lägga\sut"
+    r"|legge\sut|lämna\sut|share|post)(?:\s(?:[^\s.!?]+)){0,3}?\s?$"
 )
 # The opening of an attached document that explains rules rather than carrying a case (a policy, routine,
 # handbook, course material): its mentions of sekretess are about sekretess.
@@ -366,7 +384,8 @@ DEMONSTRATIVE = re.compile(
 )
 # "Uppgifterna [i ärendet] [är] <marker>", "Dokumentet er <marker>": a definite subject right before it
 DEFINITE_BEFORE = re.compile(
-    r"(?<![a-zåäöæø])(?:handlingen|handlingarna|dokumentet|dokumenten|mejlet|mailet|meddelandet|e-postmeddelandet"
+    r"(?<![a-zåäöæø])(?:detta|det\shär|dette|det\sher|handlingen|handlingarna|dokumentet|dokumenten|mejlet|mailet"
+    r"|meddelandet|e-postmeddelandet"
     r"|bilagan|bilagorna|uppgifterna|informationen|utredningen|ärendet|anteckningarna|journalen|beslutet|underlaget"
     r"|yttrandet|protokollet|rapporten|filen|innehållet|akten|e-posten|eposten|meldingen|brevet|notatet"
     r"|opplysningene|opplysningane|informasjonen|vedlegget|vedlegga|saken|saka|vedtaket|dokumenta)"

@@ -53,6 +53,7 @@ def _sample(text: str, **kw: object) -> str:
         ),
         ("Beslutet fattas med stöd av OSL 23:2 och gäller elevhälsans journal.", "OSL 23 kap."),
         ("Uppgifterna är sekretessbelagda enl. 21 kap. 3 § OSL.", "OSL 21 kap."),
+        ("Bifogar sekretessbelagda handlingar enligt OSL 26:1.", "OSL 26 kap."),
         ("Sekretess: 26 kap 1 § första stycket OSL", "OSL 26 kap."),
         ("Handlingen sekretessprövad, se 39 kap. 3 § OSL.", "OSL 39 kap."),
         ("Sekretess enligt OSL 26 kap. 1 §", "OSL 26 kap."),
@@ -114,6 +115,8 @@ def test_sample_is_rule_name_never_text() -> None:
     [
         ("SEKRETESSBELAGD HANDLING\n\nHej, bifogar anteckningarna från mötet.", "sekretessbelagd"),
         ("Hej!\nBifogar utredningen, handlingen är sekretessbelagd.\nMvh", "sekretessbelagd"),
+        ("Här kommer sekretessbelagda uppgifter om eleven.", "sekretessbelagd"),
+        ("Detta är sekretessbelagt, sprid det inte.", "sekretessbelagd"),
         ("Observera: uppgifterna i mejlet omfattas av sekretess.", "omfattas av sekretess"),
         ("Uppgifterna omfattas av sekretess.", "omfattas av sekretess"),
         ("Allt i denna tråd omfattas av sekretess.", "omfattas av sekretess"),
@@ -388,6 +391,14 @@ REALISTIC_MARKED = [
 ]
 
 REALISTIC_UNMARKED = [
+    # guidance and IT-security texts, written for these tests in the style of municipal intranet pages
+    "• Utbyt aldrig känslig eller sekretessbelagd information via offentliga, trådlösa nätverk.",
+    "Sekretessbelagda uppgifter ska inte skickas via sms.",
+    "Hur gör jag med skyddade eller sekretessmarkerade personuppgifter?\n\nSvar:\n\nOm någon är utsatt för hot "
+    "kan Skatteverket besluta om skyddade personuppgifter.",
+    "Inom socialtjänsten har vi enheter som har tillgång till sekretessbelagda uppgifter via appar.",
+    "För socialförvaltningens del är det viktigt att vi tänker på att inte publicera sekretessbelagda uppgifter "
+    "på sociala medier.",
     "Referat fra personalmøte\n\n1. Taushetsplikt: Alle nyansatte skal signere taushetserklæring.\n2. Kurs i offentleglova og unntak fra innsyn holdes 3. mai.",
     "Nyhetsbrev: Ny veileder om taushetsplikt og opplysningsplikt fra Bufdir er publisert. Les mer på bufdir.no",
     "Påminnelse: Dokumenter som er unntatt offentlighet skal ikke sendes på e-post.",
