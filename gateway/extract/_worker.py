@@ -8,7 +8,8 @@ before exiting when something escaped ``scan_bytes`` (its state is unknown after
 
 Security: this process reads hostile bytes. It lowers its own ``RLIMIT_AS`` (hard limit too, so parsed
 content cannot raise it again) and sets ``RLIMIT_CPU`` per task as a backstop should the parent be gone;
-SIGINT/SIGTERM are ignored so that only the parent ends it (stop message, EOF or SIGKILL).
+SIGINT is ignored so that a terminal's Ctrl-C leaves shutdown to the parent (under systemd use
+``KillMode=mixed`` so that SIGTERM goes to the parent only and in-flight scans can finish).
 """
 
 from __future__ import annotations
@@ -33,9 +34,9 @@ _warm = False
 
 def serve(conn: Connection, memory: int, preload: tuple[str, ...]) -> None:
     """Worker main loop: limit memory, import, then scan tasks until told to stop."""
-    # Ctrl-C and systemd's SIGTERM reach the whole group: the parent finishes in-flight scans, then stops us
+    # Ctrl-C reaches the whole foreground group: the parent finishes in-flight scans, then stops us. SIGTERM
+    # keeps its default (multiprocessing's exit handler terminates and joins leftover workers).
     signal.signal(signal.SIGINT, signal.SIG_IGN)
-    signal.signal(signal.SIGTERM, signal.SIG_IGN)
     try:
         _limit_memory(memory)
         for name in preload:

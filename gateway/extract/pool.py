@@ -415,6 +415,9 @@ class ScanPool:
         proc = self._ctx.Process(target=serve, args=args, daemon=True, name="dlp-scan-worker")  # type: ignore[attr-defined]
         try:
             await loop.run_in_executor(self._procs, proc.start)
+        except BaseException:
+            parent.close()
+            raise
         finally:
             child.close()
         w = _Worker(proc, parent, loop.create_future(), pid=proc.pid or 0)

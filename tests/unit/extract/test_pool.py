@@ -8,6 +8,8 @@ attachments whose bytes start with ``HOSTILE:<mode>`` hang, abort, segfault, exi
 from __future__ import annotations
 
 import asyncio
+import subprocess
+import sys
 import time
 from collections.abc import Awaitable, Callable
 from email.message import EmailMessage
@@ -259,3 +261,23 @@ def test_stats_show_busy_and_queued_work() -> None:
     during, after = _run(busy, workers=1)
     assert (during.alive, during.busy, during.queued) == (1, 1, 1)
     assert (after.busy, after.queued, after.tasks) == (0, 0, 2)
+
+
+def test_process_exits_even_if_the_pool_is_never_closed() -> None:
+    script = (
+        "import asyncio\n"
+        "from gateway.extract.pool import ScanPool\n"
+        "from gateway.scan import ScanSettings\n"
+        "async def main():\n"
+        "    pool = ScanPool(workers=1)\n"
+        "    await pool.start()\n"
+        "    r = await pool.scan(b'Subject: x\\r\\n\\r\\nhej\\r\\n', ScanSettings())\n"
+        "    print(type(r).__name__)\n"
+        "if __name__ == '__main__':\n"
+        "    asyncio.run(main())\n"
+    )
+    root = Path(__file__).resolve().parents[3]
+    t = time.perf_counter()
+    done = subprocess.run([sys.executable, "-c", script], cwd=root, capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert done.stdout.strip() == "ScanResult" and time.perf_counter() - t < 30
