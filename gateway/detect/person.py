@@ -55,7 +55,18 @@ _PRONOUN_GENERIC = regex.compile(
     r"\b(?:han eller hon|hon eller han|han/hon|hon/han|han el\. hon|hun eller han|han eller hun|han/hun|"
     r"hun/han)\b"
 )
-_NAME_PAIR = regex.compile(r"\b(\p{Lu}\p{Ll}+)(?:-\p{Lu}\p{Ll}+)?\s(\p{Lu}\p{Ll}+)(?:-\p{Lu}\p{Ll}+)?\b")
+_NAME_PAIR = regex.compile(
+    r"\b(\p{Lu}\p{Ll}+)(?:-\p{Lu}\p{Ll}+)?\s(\p{Lu}\p{Ll}+)(?:-\p{Lu}\p{Ll}+)?\b(?!-)"  # not "Lindgren-skolan"
+)
+_HONORIFIC = regex.compile(r"\b(?:[Hh]err|[Ff]ru|[Ff]röken|[Hh]r\.|[Ff]r\.)\s+\p{Lu}\p{Ll}+")
+# The name of an expert, author, speaker or contact is not the subject: "Sara Lind berättar om autism",
+# "boken av Kim Jensen", "Johan Ek börjar som kurator".
+_NAME_EXPERT = regex.compile(
+    r"\s*(?:\([^()\n]{1,20}\)\s*)?(?:(?:berättar|pratar|talar|informerar|skriver|presenterar|forteller|snakker|"
+    r"presenterer|skriver)\s+om|föreläser|foreleser|medverkar|gästar|yrkade|föreslår|foreslår|kommenterar|"
+    r"(?:håller|holder)\s+(?:föredrag|föreläsning|foredrag|kurs|i\s+)|(?:arbetar|jobbar|jobber|arbeider)\s+"
+    r"(?:som|med|på|inom|i)|(?:börjar|begynner|startar)\s+som|leder\s+(?:kursen|gruppen|arbetet|kurset))\b"
+)
 _NAME_VERB = regex.compile(
     r"\b(\p{Lu}\p{Ll}+)(?:\s+i\s+(?:klass\s+|klasse\s+|åk\s+|årskurs\s+)?\w{1,6}|\s*\([^()\n]{1,20}\))?"
     r"\s+(?:har|hade|är|var|fick|får|behöver|ska|kommer|mår|tar|går|er|fikk|trenger|skal|hadde|bruker|lider|"
@@ -71,9 +82,12 @@ _NAME_BEFORE = regex.compile(
     r"(?:hälsning|hälsningar|mvh|hilsen|hilsing|vänligen|regards|hej|hei|hallo|hejsan|kära|bästa|tack|takk|"
     r"från|fra|till|kontakt|kontakta|ring|ringa|mejla|mail|e-post|/)[\s,:!.-]*$"
 )
+_NAME_BY = regex.compile(r"(?:\bav|\bby|\bskriven av|\bskrevet av|\butfärdad av|psykiatern|psykologen|läkaren|"
+                         r"doktor|dr\.|överläkare|professor|forskaren|föreläsaren|författaren|legen|forfatter)\s*$")
 _NAME_END = regex.compile(r"[ \t]*(?:[,!.:;\n]|$)")
 _NAME_AFTER = regex.compile(
-    r"\s*(?:[,(\n–-]\s*)+(?:\p{Lu}{1,3}\)|rektor|biträdande|skolsköterska|sjuksköterska|skolsjuksköterska|"
+    r"\s*(?:[,(\n–-]\s*)+(?:\p{Lu}{1,3}\)|[\w]+-?(?:specialist|chef|ansvarig|samordnare|handläggare|konsulent|"
+    r"rådgivare|rådgiver|sjuksköterska|sykepleier)\b|rektor|biträdande|skolsköterska|sjuksköterska|skolsjuksköterska|"
     r"kurator|skolkurator|psykolog|handläggare|socialsekreterare|chef|enhetschef|avdelningschef|verksamhetschef|"
     r"samordnare|mentor|lärare|klasslärare|förskollärare|specialpedagog|kommunalråd|ordförande|ledamot|"
     r"gruppledare|oppositionsråd|kommundirektör|direktör|sekreterare|administratör|assistent|koordinator|"
@@ -176,9 +190,13 @@ def _name_marker(window: str) -> bool:
             before = window[max(0, m.start() - 40):m.start()].lower()
             end = m.end()
             greeted = pattern is _NAME_PAIR and _NAME_BEFORE.search(before) and _NAME_END.match(window, end)
-            if greeted or _NAME_AFTER.match(window, end):
+            if greeted or _NAME_AFTER.match(window, end) or _NAME_BY.search(before):
+                continue
+            if pattern is _NAME_PAIR and _NAME_EXPERT.match(window, end):
                 continue
             return True
+    if _HONORIFIC.search(window):
+        return True
     return any((m.group(1) or m.group(2)).lower() in names for m in _NAME_SUBJECT.finditer(window))
 
 

@@ -192,6 +192,12 @@ def test_statute_prose_yields_no_findings(name: str) -> None:
 
 # Realistic municipal mail (Swedish and Norwegian): must be stopped / must pass.
 REAL_POSITIVES = [
+"Hej HR! Anställd Peter Olsson har lämnat läkarintyg, han är sjukskriven två veckor efter en hjärtinfarkt.",
+"Socialsekreterare: Mamman Lina Berg har ett pågående missbruk och barnen är placerade i familjehem.",
+"Rektor: Eleven Amir i 7C har fått diagnosen ADHD, vi behöver anpassa undervisningen.",
+"Hej! Jag skickar över remissen för Britt Ek, hon har misstänkt demens och behöver utredas.",
+"Till äldreomsorgen: Herr Nilsson har fått Waran och ska inte ha Alvedon utan kontakt med sjuksköterska.",
+    "Kalle Andersson berättar att han har diabetes sedan i våras.",
 "Hei! Guten har fått diagnosen epilepsi og brukar Keppra. Kontaktlæraren må vite om dette.",
 "Dottera vår har diabetes type 1 og treng insulin før lunsj.",
 "Ho er sjukmeld ut veka etter ein operasjon, legeerklæring kjem.",
@@ -240,6 +246,16 @@ REAL_POSITIVES = [
 "Jag är sjukskriven resten av veckan p.g.a. en operation för diskbråck, läkarintyg skickas.",
 ]
 REAL_NEGATIVES = [
+"Välkommen! Psykiatern Anna Svensson föreläser om depression hos äldre på torsdag.",
+"Sara Lind berättar om sitt arbete med barn med autism. Fri entré.",
+"Ny i tjänst: Johan Ek börjar som kurator på Västerskolan och arbetar med elever med ångest.",
+"Tack Maria Holm för en inspirerande utbildning om diabetes i förskolan!",
+"Läs Kalle Anderssons debattartikel om psykiatrins resurser i dagens tidning.",
+"Hei! Ola Nordmann holder foredrag om rus og psykisk helse på biblioteket.",
+"Kontaktperson för frågor om läkarintyg: Eva Lind, HR-specialist, tel 010-123 45 67.",
+"Protokoll: Birgitta Ek (C) yrkade bifall till motionen om ökade resurser till psykiatrin.",
+"Astrid Lindgren-skolan har fått nya rutiner för elever med diabetes.",
+"Boken 'Leva med ADHD' av Kim Jensen finns nu på biblioteket.",
 "Hei alle! Nytt tilbud om friskliv og mestring: kurs i å leve med diabetes, påmelding på nettsiden.",
 "Helsestasjonen informerer: vaksinasjonsprogrammet for barn er oppdatert, se fhi.no.",
 "Stillingsutlysning: Vi søker helsesykepleier til skolehelsetjenesten. Søknadsfrist 15. mars.",
