@@ -343,6 +343,8 @@ GENERAL_CUES = re.compile(
     r"|policy|riktlinje|rutin(?:en)?\sför|vägledning|handbok|frågor\soch\ssvar|vad\sinnebär|innebär\s(?:att|ett|en)\s"
     r"|i\sallmänhet|generellt|lagstiftning|offentlighet\soch\ssekretess|offentlighetsprincipen"
     r"|hur\sgör\s(?:jag|vi|man|du)|(?:^|\n)\s*(?:svar|fråga|spørsmål)\s?:|hvordan\sgjør\s(?:jeg|vi|man)"
+    r"|(?:olika\s|två\s|tre\s|fyra\s|to\s)?(?:typer|former|sorters?)\sav|betyder\satt|betyr\sat|kallas\sför"
+    r"|kalles|definieras|defineres|exempel\spå|eksempel\spå"
     r"|läs\smer|mer\sinformation\s(?:om|finns)|så\sfungerar|hur\sfungerar|vad\sär\s|les\smer|mer\sinformasjon"
     r"|slik\sfungerer|hva\ser\s|hva\sinnebærer"
     r"|opplæring|kurs\s(?:i|om)\s|invitasjon|påmelding|veileder|retningslinje|rutine(?:n)?\sfor"

@@ -394,6 +394,9 @@ REALISTIC_UNMARKED = [
     # guidance and IT-security texts, written for these tests in the style of municipal intranet pages
     "• Utbyt aldrig känslig eller sekretessbelagd information via offentliga, trådlösa nätverk.",
     "Sekretessbelagda uppgifter ska inte skickas via sms.",
+    "Det finns tre typer av skyddade personuppgifter: sekretessmarkering, skyddad folkbokföring och fingerade "
+    "personuppgifter.",
+    "Fortrolig adresse betyr at adressen ikke skal utleveres. Strengt fortrolig adresse kalles ofte kode 6.",
     "Hur gör jag med skyddade eller sekretessmarkerade personuppgifter?\n\nSvar:\n\nOm någon är utsatt för hot "
     "kan Skatteverket besluta om skyddade personuppgifter.",
     "Inom socialtjänsten har vi enheter som har tillgång till sekretessbelagda uppgifter via appar.",
