@@ -7,7 +7,10 @@ as the terms, so they cost nothing extra; this module judges them, lazily and on
 * **strong** — a role noun in the definite form (``eleven``, ``brukaren``, ``patienten``, ``pasienten``,
   ``gutten``; kind ``role``), a possessive with a relative (``min son``, ``sønnen min``; kind
   ``possessive``), a capitalised first name from ``first_names.txt`` followed by a capitalised surname or a
-  verb (``Kalle har``), or in a file name any listed first name (``Läkarintyg_Kalle.pdf``);
+  verb (``Kalle har``), a named subject (``angående Emma``, ``Alva, 7 år``), an honorific (``Herr Nilsson``),
+  or in a file name or subject line any listed first name (``Läkarintyg_Kalle.pdf``). Names in greetings and
+  signatures, before a title (``Anna Svensson, skolsköterska``) and of speakers, authors and new staff
+  (``Sara Lind berättar om``, ``boken av``, ``Johan Ek börjar som``) are not the subject;
 * **weak** — a pronoun before a verb (``hon har``, ``han er``, ``jag är``): someone specific, but unnamed.
 
 Generic wording marks no one: kind ``weak`` phrases (``den enskilde``, ``vårdnadshavare``) and role nouns in a
