@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 
 from gateway.detect import _marker_rules as r
 from gateway.detect.base import Text
+from gateway.detect.person import first_names
 from gateway.model import Category, Hit
 
 BASE = {"strong": 0.9, "person": 0.65, "medium": 0.6, "weak": 0.5, "label": 0.0}
@@ -36,6 +37,7 @@ NO_LABEL_RAISE = frozenset({"hemlig", "kode 6/7"})  # "Hemligt!" in a subject is
 CAP_NEGATIVE = 0.5
 UNRAISED = 0.6  # base confidence of a medium marker; below the default report threshold
 CAP_DISCLAIMER = 0.2
+_CAPITALISED = re.compile(r"(?<![\w])[A-ZÅÄÖÆØ][a-zåäöæøéü]{1,20}(?![\w])")
 DOC_OPENING = 600  # characters of an attachment read for its title ("Riktlinjer för ...")
 _SENTENCE_END = re.compile(r"[.!?]\s+(?=[A-ZÅÄÖÆØ])")
 
@@ -112,6 +114,7 @@ class Scorer:
         if c.cls == "person" and (
             r.PERSON_CUES.search(lower(s[max(para_start, a - 40) : min(para_end, b + 30)]))
             or r.PERSON_VERB_BEFORE.search(lower(s[max(para_start, a - 30) : a]))
+            or _first_name(s[max(para_start, a - 40) : min(para_end, b + 30)])
         ):
             conf = max(conf, 0.9)
             ev.append("ctx:person")
@@ -163,6 +166,12 @@ class Scorer:
             return False
         para = lower(self.s[max(para_start, a - 400) : min(para_end, b + 400)])
         return len(r.DISCLAIMER_CUES.findall(para)) >= 2
+
+
+def _first_name(window: str) -> bool:
+    """A listed first name near the marker ("skyddad adress för Lisa"): about someone."""
+    names = first_names()
+    return any(m.group().lower() in names for m in _CAPITALISED.finditer(window))
 
 
 def _paragraph_bounds(s: str, a: int, b: int) -> tuple[int, int]:

@@ -139,6 +139,10 @@ def test_swedish_markers(text: str, sample: str) -> None:
     assert all(f.confidence >= 0.85 for f in found)
 
 
+def test_first_name_is_a_person_cue() -> None:
+    assert _findings("Vi har fått besked om skyddade personuppgifter för Lisa i klass 3B.")
+
+
 @pytest.mark.parametrize(
     "text",
     [
