@@ -138,7 +138,8 @@ class SmtpRoute:
         if self.tls != "none":
             self._starttls(conn, deadline)
         self._arm(conn, deadline)
-        code, resp = conn.mail(msg.mail_from if msg.mail_from != "<>" else "", self._mail_options(conn, msg))
+        options = self._mail_options(conn, msg, rcpts)
+        code, resp = conn.mail(msg.mail_from if msg.mail_from != "<>" else "", options)
         if code != 250:
             raise _Fail(NEXT_HOP_TEMP)  # 5xx at MAIL is our misconfiguration: never bounce for it
         accepted = []
@@ -188,20 +189,22 @@ class SmtpRoute:
         self._arm(conn, deadline)
         self._hello(conn)
 
-    def _mail_options(self, conn: smtplib.SMTP, msg: Message) -> list[str]:
+    def _mail_options(self, conn: smtplib.SMTP, msg: Message, rcpts: list[str]) -> list[str]:
         opts: list[str] = []
         if conn.has_extn("size"):
             opts.append(f"SIZE={len(msg.raw)}")
         for opt in msg.mail_options:
             upper = opt.upper()
             if upper == "BODY=8BITMIME":
-                if not conn.has_extn("8bitmime"):
+                if conn.has_extn("8bitmime"):
+                    opts.append("BODY=8BITMIME")
+                elif not msg.raw.isascii():  # really 8-bit: tempfail rather than downgrade
                     raise _Fail(NO_8BIT)
-                opts.append("BODY=8BITMIME")
             elif upper == "SMTPUTF8":
-                if not conn.has_extn("smtputf8"):
+                if conn.has_extn("smtputf8"):
+                    opts.append("SMTPUTF8")
+                elif not (msg.raw.isascii() and msg.mail_from.isascii() and all(r.isascii() for r in rcpts)):
                     raise _Fail(NO_8BIT)
-                opts.append("SMTPUTF8")
             elif upper.startswith(_DSN_MAIL) and conn.has_extn("dsn"):
                 opts.append(opt)
         return opts

@@ -98,7 +98,32 @@ def test_per_recipient_refusal_passes_code_not_text() -> None:
 
 
 def test_smtputf8_without_support_is_tempfail_not_downgrade() -> None:
-    replies, rec = asyncio.run(run(SMTP, b"Subject: x\r\n\r\nb\r\n", ["b@gmail.com"], ("SMTPUTF8",), utf8=False))
+    replies, rec = asyncio.run(run(SMTP, "Subject: å\r\n\r\nb\r\n".encode(), ["b@gmail.com"], ("SMTPUTF8",),
+                                   utf8=False))
+    assert replies["b@gmail.com"][:2] == (451, "4.6.0") and rec.got == []
+
+
+def test_declared_8bit_or_utf8_that_is_plain_ascii_is_relayed_without_the_option() -> None:
+    class Plain(SMTP):  # no 8BITMIME, no SMTPUTF8
+        async def smtp_EHLO(self, hostname: str) -> None:
+            orig = self.push
+
+            async def push(status: Any) -> None:
+                if status != "250-8BITMIME":
+                    await orig(status)
+
+            self.push = push  # type: ignore[method-assign]
+            try:
+                await super().smtp_EHLO(hostname)
+            finally:
+                self.push = orig  # type: ignore[method-assign]
+
+    replies, rec = asyncio.run(run(Plain, b"Subject: x\r\n\r\nb\r\n", ["b@gmail.com"],
+                                   ("BODY=8BITMIME", "SMTPUTF8"), utf8=False))
+    assert replies["b@gmail.com"][0] == 250
+    assert not any(o.startswith(("BODY", "SMTPUTF8")) for o in rec.got[0][0])
+    replies, rec = asyncio.run(run(Plain, "Subject: x\r\n\r\nhälsning\r\n".encode(), ["b@gmail.com"],
+                                   ("BODY=8BITMIME",), utf8=False))
     assert replies["b@gmail.com"][:2] == (451, "4.6.0") and rec.got == []
 
 
