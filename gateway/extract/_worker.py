@@ -7,9 +7,10 @@ Worker -> parent: ``("ready", pid)`` | ``("fatal", why)`` once, then per task an
 before exiting when something escaped ``scan_bytes`` (its state is unknown after, say, a MemoryError).
 
 Security: this process reads hostile bytes. It lowers its own ``RLIMIT_AS`` (hard limit too, so parsed
-content cannot raise it again) and sets ``RLIMIT_CPU`` per task as a backstop should the parent be gone;
-SIGINT is ignored so that a terminal's Ctrl-C leaves shutdown to the parent (under systemd use
-``KillMode=mixed`` so that SIGTERM goes to the parent only and in-flight scans can finish).
+content cannot raise it again), sets ``RLIMIT_CORE`` to 0 (a crash must not leave mail content on disk) and
+``RLIMIT_CPU`` per task as a backstop should the parent be gone. SIGINT is ignored so that a terminal's
+Ctrl-C leaves shutdown to the parent (under systemd use ``KillMode=mixed`` so that SIGTERM reaches the parent
+only and in-flight scans can finish).
 """
 
 from __future__ import annotations
@@ -84,6 +85,9 @@ def warm_up() -> None:
 
 
 def _limit_memory(memory: int) -> None:
+    """Cap the address space, and never write a core file: it would hold the message being scanned."""
+    with contextlib.suppress(ValueError, OSError):
+        resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
     if memory <= 0:
         return
     _soft, hard = resource.getrlimit(resource.RLIMIT_AS)

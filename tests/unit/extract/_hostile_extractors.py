@@ -3,9 +3,10 @@
 Never imported by the gateway itself (the leading underscore keeps pytest from collecting it). In a worker it:
 - wraps ``gateway.extract.walk.sniff`` so that part bytes starting with ``HOSTILE:<mode>`` are sniffed as
   ``hostile_<mode>`` (everything else goes to the real sniffer);
-- registers one extractor per mode: ``canary`` yields its bytes as text; ``slow`` takes 0.3 s; ``hang`` sleeps forever (a C call
-  that ignores the Budget); ``abort``, ``segv`` and ``exit`` kill the process; ``hog`` allocates 2 GiB;
-  ``systemexit`` raises an exception that escapes ``scan_bytes``;
+- registers one extractor per mode: ``canary`` yields its bytes as text; ``core`` and ``aslimit`` report the
+  worker's limits as text lengths; ``slow`` takes 0.3 s; ``hang`` sleeps forever (a C call that ignores the
+  Budget); ``abort``, ``segv`` and ``exit`` kill the process; ``hog`` allocates 2 GiB; ``systemexit`` raises
+  an exception that escapes ``scan_bytes``;
 - registers the detector ``_test_canary`` that reports every ``CANARY-TOKEN`` (category ``confidential``),
   so findings exist without depending on the real detectors.
 
@@ -16,6 +17,7 @@ from __future__ import annotations
 
 import ctypes
 import os
+import resource
 import time
 from collections.abc import Iterable, Iterator
 
@@ -40,6 +42,18 @@ walk.sniff = _sniff
 @extractor("hostile_canary")
 def canary(part: Part, budget: Budget) -> Iterator[Item]:
     yield TextChunk(part.location, "attachment", part.data.decode("ascii", "replace"))
+
+
+@extractor("hostile_core")
+def core(part: Part, budget: Budget) -> Iterator[Item]:
+    """Report the core-file soft limit as a text length (``PartInfo.chars`` = 1 + limit)."""
+    yield TextChunk(part.location, "attachment", "x" * (1 + resource.getrlimit(resource.RLIMIT_CORE)[0]))
+
+
+@extractor("hostile_aslimit")
+def aslimit(part: Part, budget: Budget) -> Iterator[Item]:
+    """Report the address-space soft limit in MiB as a text length."""
+    yield TextChunk(part.location, "attachment", "x" * (resource.getrlimit(resource.RLIMIT_AS)[0] >> 20))
 
 
 @extractor("hostile_slow")

@@ -166,6 +166,15 @@ def test_memory_hog_is_parser_crash_under_rlimit() -> None:
     assert _canaries(result)
 
 
+def test_worker_runs_under_its_memory_and_core_limits() -> None:
+    async def limits(pool: ScanPool) -> ScanResult:
+        return await pool.scan(_mail(b"HOSTILE:core\n", b"HOSTILE:aslimit\n"), SETTINGS)
+
+    result = _run(limits, workers=1, limits=Limits(worker_memory=768 * 1024 * 1024))
+    chars = {p.sniffed_type: p.chars for p in result.parts}
+    assert chars["hostile_core"] == 1 and chars["hostile_aslimit"] == 768
+
+
 def test_rerun_that_dies_again_makes_the_message_unscannable() -> None:
     async def twice(pool: ScanPool) -> ScanResult:
         return await pool.scan(_mail(CANARY, b"HOSTILE:abort\n", b"HOSTILE:exit\n"), SETTINGS)
