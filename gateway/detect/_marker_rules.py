@@ -370,6 +370,11 @@ DOC_GENERAL_CUES = re.compile(
     r"|kursmaterial|informationsmaterial|retningslinje|rutine(?:r|n)?\s(?:for|ved)|veileder|håndbok|instruks"
     r"|opplæring|kursmateriell|presentasjon|presentation|föreskrift|forskrift|reglemente|delegationsordning"
 )
+# A subject line or file name that names a routine, policy or course ("Rutin skyddad identitet.pdf").
+HEADER_GENERAL_CUES = re.compile(
+    r"(?<![a-zåäöæø])(?:rutin(?:er|en)?|riktlinje[rn]?|policy|utbildning|kurs(?:en)?|handbok|vägledning|lathund"
+    r"|checklista|mall|rutine[rn]?|retningslinje[r]?|veileder|opplæring|presentation|presentasjon)(?![a-zåäöæø])"
+)
 STATUTE_CUES = re.compile(
     r"utan\shinder\sav|uten\shinder\sav|utan\somsyn\stil|lag\s\([0-9]{4}:[0-9]{1,4}\)|denna\slag|lagen\shär"
     r"|loven\sher|lova\sher|denne\slov|forskrifta\sher|forskriften\sher|i\stillämpliga\sdelar|tillämpas"

@@ -124,7 +124,8 @@ class Scorer:
         if conf <= UNRAISED:  # nothing raised it: the negative cues could only confirm that (and cost time)
             return conf, ev
         wide = lower(s[max(0, a - 300) : b + 300]) if not self.header else lower(s)
-        if (self.general_doc and not label) or r.GENERAL_CUES.search(wide) or r.ADVICE_BEFORE.search(before):
+        general = r.GENERAL_CUES.search(wide) or (self.header and r.HEADER_GENERAL_CUES.search(wide))
+        if (self.general_doc and not label) or general or r.ADVICE_BEFORE.search(before):
             conf = min(conf, CAP_NEGATIVE)
             ev.append("neg:general")
         statute_window = lower(s[max(para_start, a - 200) : min(para_end, b + 200)])

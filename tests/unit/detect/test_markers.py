@@ -181,6 +181,7 @@ def test_subject_markers_count_strongly(subject: str) -> None:
         ("Sekretessbelagd_utredning_3B.pdf", True),
         ("skyddad_identitet_elev.docx", True),
         ("Utbildning_offentlighet_och_sekretess.pptx", False),
+        ("Rutin_skyddad_identitet_2026.pdf", False),
         ("protokoll_2026-03-14.pdf", False),
     ],
 )
