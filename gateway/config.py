@@ -186,10 +186,11 @@ def check(cfg: GatewayConfig) -> GatewayConfig:
         errors.append("protocol must be smtp or lmtp")
     if cfg.bare_newline not in ("normalize", "reject"):
         errors.append("bare_newline must be normalize or reject")
-    if cfg.timeout <= cfg.scan_deadline + cfg.relay_deadline:
+    ocr = cfg.limits.ocr_seconds if cfg.limits.ocr else 0.0  # OCR only with the long chain (design §3)
+    if cfg.timeout <= cfg.scan_deadline + ocr + cfg.relay_deadline:
         errors.append(
             f"timeout ({cfg.timeout:g}) must exceed scan_deadline + relay_deadline "
-            f"({cfg.scan_deadline:g} + {cfg.relay_deadline:g})"
+            f"({cfg.scan_deadline:g} + {cfg.relay_deadline:g}{f' + OCR {ocr:g}' if ocr else ''})"
         )
     if min(cfg.scan_deadline, cfg.relay_deadline, cfg.shutdown_grace) <= 0:
         errors.append("deadlines must be positive")

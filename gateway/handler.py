@@ -124,7 +124,7 @@ class Handler:
         started = time.monotonic()
         try:
             result: ScanResult = await asyncio.wait_for(
-                gw.scanner.scan(msg.raw, policy.scan_settings(cfg.limits)), cfg.scan_deadline + 5.0
+                gw.scanner.scan(msg.raw, policy.scan_settings(gw.limits)), gw.scan_wait
             )
         except Exception:  # pool down, deadline, anything: the sender's MTA retries
             log.error("scan failed for %s", msg.incident, exc_info=True)

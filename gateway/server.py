@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import asyncio
 import collections
+import dataclasses
 import logging
 import signal
 import ssl
@@ -33,6 +34,7 @@ from gateway.actor import Actor
 from gateway.config import ConfigError, GatewayConfig, RouteSpec, is_allowed, load
 from gateway.deliver import notify
 from gateway.deliver.base import Route
+from gateway.extract.base import Limits
 from gateway.handler import Handler
 from gateway.metrics import Metrics
 from gateway.model import ScanResult
@@ -232,7 +234,13 @@ def make_scanner(cfg: GatewayConfig) -> Any:
     except ImportError:
         log.warning("gateway.extract.pool missing: scanning in threads without isolation")
         return ThreadScanner()
-    return ScanPool(workers=cfg.workers, limits=cfg.limits)
+    return ScanPool(workers=cfg.workers, limits=scan_limits(cfg))
+
+
+def scan_limits(cfg: GatewayConfig) -> Limits:
+    """Extraction limits whose message clock fits ``scan_deadline``: a slow scan ends as ``Unscannable(timeout)``
+    (the policy decides, fail-closed) instead of an endless series of 451 retries."""
+    return dataclasses.replace(cfg.limits, message_seconds=min(cfg.limits.message_seconds, cfg.scan_deadline))
 
 
 def make_route(name: str, spec: RouteSpec, cfg: GatewayConfig) -> Route:
@@ -275,6 +283,9 @@ class Gateway:
         from gateway.policy import load_policy
 
         self.cfg = cfg
+        self.limits = scan_limits(cfg)
+        ocr = cfg.limits.ocr_seconds if cfg.limits.ocr else 0.0
+        self.scan_wait = cfg.scan_deadline + ocr + 5.0  # the pool answers first; this is a backstop
         self.policy_dir = cfg.policy_dir or bundled_policy_dir()
         self.policy = load_policy(self.policy_dir)
         self.metrics = Metrics()

@@ -100,3 +100,14 @@ def test_is_allowed_handles_mapped_and_garbage() -> None:
     cfg = GatewayConfig()
     assert is_allowed(cfg, "::ffff:127.0.0.1")
     assert not is_allowed(cfg, "") and not is_allowed(cfg, "not-an-ip")
+
+
+def test_ocr_lengthens_the_timeout_chain_and_scan_clock_fits_the_deadline(tmp_path: Path) -> None:
+    from gateway.server import scan_limits
+
+    f = tmp_path / "ocr.yaml"
+    f.write_text("limits: {ocr: true}\ntimeout: 200\n")
+    with pytest.raises(ConfigError, match="OCR 60"):
+        load(f)
+    f.write_text("scan_deadline: 10\nrelay_deadline: 20\ntimeout: 60\n")
+    assert scan_limits(load(f)).message_seconds == 10.0
