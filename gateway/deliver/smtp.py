@@ -15,7 +15,7 @@ answer 451 (a duplicate beats a loss).
 Security: bytes are CRLF-normalised before ``data()`` (smtplib only dot-stuffs bytes); addresses were
 validated at RCPT and smtplib refuses CR/LF in commands. Remote reply text is never copied into our replies.
 DSN (RET/ENVID/NOTIFY/ORCPT), 8BITMIME and SMTPUTF8 are carried on; when the next hop lacks 8BITMIME or
-SMTPUTF8 we tempfail rather than downgrade.
+SMTPUTF8 and the message really needs it (non-ASCII bytes or addresses) we tempfail rather than downgrade.
 """
 
 from __future__ import annotations
