@@ -50,6 +50,13 @@ _GENERIC = regex.compile(
     r"jobbe\s+med|ta\s+imot)\b"
 )
 _CLAUSE_END = regex.compile(r"[.!?;:\n]")
+# Rule statements anywhere in the sentence: "Patienten ska alltid informeras ... enligt patientlagen"
+_GENERIC_SENTENCE = regex.compile(
+    r"\b(?:(?:ska|skal|måste|må)\s+(?:alltid|aldrig|aldri)|ansvarar\s+för|ansvarlig\s+for|har\s+rätt\s+till|har\s+rett\s+til|har\s+krav\s+på|"
+    r"enligt\s+\w*lagen|etter\s+\w*loven|i\s+enlighet\s+med|skall|bör|vid\s+upprepad|vid\s+behov|ved\s+behov|"
+    r"i\s+regel|som\s+regel|generellt|generelt)\b"
+)
+_SENTENCE_END = regex.compile(r"[.!?\n]")
 _PRONOUN = regex.compile(
     r"\b(?:hon|han|hen|hun|ho|jag|jeg|eg)\s+(?:har|hade|är|var|fick|får|blev|blir|behöver|tar|mår|ska|skall|"
     r"kommer|går|er|fikk|fekk|trenger|treng|skal|tok|bruker|brukar|använder|lider|hadde|vart|ble)\b"
@@ -133,10 +140,18 @@ def first_names() -> frozenset[str]:
 
 
 def _generic(lower: str, pos: int) -> bool:
-    """True when the clause before ``pos`` reads as a general rule (``om eleven``, ``varje elev``)."""
+    """True when the clause before ``pos`` reads as a general rule (``om eleven``, ``varje elev``) or the
+    sentence states one (``ska alltid``, ``enligt patientlagen``, ``ansvarar för``)."""
     head = lower[max(0, pos - 60):pos]
     cut = max((m.end() for m in _CLAUSE_END.finditer(head)), default=0)
-    return bool(_GENERIC.search(head[cut:]))
+    if _GENERIC.search(head[cut:]):
+        return True
+    before = lower[max(0, pos - 150):pos]
+    start = max((m.end() for m in _SENTENCE_END.finditer(before)), default=0)
+    after = lower[pos:pos + 150]
+    stop = _SENTENCE_END.search(after)
+    sentence = before[start:] + (after[:stop.start()] if stop else after)
+    return bool(_GENERIC_SENTENCE.search(sentence))
 
 
 class PersonIndex:

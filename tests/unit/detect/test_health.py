@@ -192,6 +192,11 @@ def test_statute_prose_yields_no_findings(name: str) -> None:
 
 # Realistic municipal mail (Swedish and Norwegian): must be stopped / must pass.
 REAL_POSITIVES = [
+"Hej! Vi har en elev i 4B med typ 1-diabetes, Ella Nyström, som behöver hjälp med insulinet.",
+"Medarbetaren har nu varit sjukskriven i 60 dagar på grund av depression, rehabiliteringsmöte bokat.",
+"Barnet har fått diagnosen astma och behöver inhalator på förskolan, se läkarintyget.",
+"Arbeidstakeren har vært sykmeldt i åtte uker på grunn av utbrenthet.",
+    "Eleven glömmer ofta sin insulinpenna och har diabetes typ 1.",
 "Hej HR! Anställd Peter Olsson har lämnat läkarintyg, han är sjukskriven två veckor efter en hjärtinfarkt.",
 "Socialsekreterare: Mamman Lina Berg har ett pågående missbruk och barnen är placerade i familjehem.",
 "Rektor: Eleven Amir i 7C har fått diagnosen ADHD, vi behöver anpassa undervisningen.",
@@ -246,6 +251,18 @@ REAL_POSITIVES = [
 "Jag är sjukskriven resten av veckan p.g.a. en operation för diskbråck, läkarintyg skickas.",
 ]
 REAL_NEGATIVES = [
+"Påminnelse om rehabiliteringsrutinen: chefen ska kontakta medarbetaren vid upprepad korttidsfrånvaro.",
+"Medarbetaren ansvarar för att sjukanmäla sig till närmaste chef före kl 9 och lämna läkarintyg från dag 8.",
+"Barnet ska vara feberfritt ett dygn innan det kommer tillbaka. Vid magsjuka gäller 48 timmar.",
+"Vi har ett fall av vattkoppor på avdelningen Humlan, håll utkik efter blåsor.",
+"15 elever i årskurs 9 har diagnosen ADHD enligt elevhälsans statistik.",
+"Patienten ska alltid informeras om sin diagnos och behandling enligt patientlagen.",
+"Skolsköterskan erbjuder hälsosamtal till alla elever i åk 4, 7 och gymnasiet år 1.",
+"Sjukskrivning och rehabilitering – utbildning för chefer den 5 maj. Anmälan till HR.",
+"Eleven ska ta med gympakläder och vattenflaska till idrottslektionen.",
+"Hej! Vi ses på föräldramötet, där skolsköterskan berättar om elevhälsan och vaccinationer.",
+"Pasienten har rett til å få innsyn i journalen sin etter pasient- og brukerrettighetsloven.",
+"Arbeidstaker som er sykmeldt skal ha en oppfølgingsplan innen fire uker.",
 "Välkommen! Psykiatern Anna Svensson föreläser om depression hos äldre på torsdag.",
 "Sara Lind berättar om sitt arbete med barn med autism. Fri entré.",
 "Ny i tjänst: Johan Ek börjar som kurator på Västerskolan och arbetar med elever med ångest.",
