@@ -35,10 +35,16 @@ ROUTE_OF = {Action.DELIVER: "next_hop", Action.REROUTE: "secure_route", Action.Q
 
 def trace_header(incident: str, action: str, rules: Sequence[str], categories: Sequence[str]) -> bytes:
     """The one prepended header: ``X-DLP-Gateway: v1; incident=…; action=…; rule=…[; categories=…]``."""
-    value = f"v1; incident={incident}; action={action}; rule={','.join(dict.fromkeys(rules))}"
+    rule = ",".join(map(_token, dict.fromkeys(rules)))
+    value = f"v1; incident={_token(incident)}; action={_token(action)}; rule={rule}"
     if categories:
-        value += f"; categories={','.join(categories)}"
-    return f"X-DLP-Gateway: {value}\r\n".encode("ascii", "replace")
+        value += f"; categories={','.join(map(_token, categories))}"
+    return f"X-DLP-Gateway: {value}\r\n".encode("ascii")
+
+
+def _token(text: str) -> str:
+    """Only ``[A-Za-z0-9._-]`` reaches the header: no CR/LF, ``;`` or ``=`` from a rule id can inject anything."""
+    return "".join(c if c.isascii() and (c.isalnum() or c in "._-") else "_" for c in text)
 
 
 @dataclass

@@ -132,7 +132,10 @@ class Handler:
         verdict = policy.evaluate(msg, result)
         gw.metrics.scan_duration.observe(time.monotonic() - started)
         replies = await gw.actor.act(msg, verdict)
-        self._observe(msg, verdict, replies)
+        try:  # the hand-offs are done: bookkeeping must never turn them into a 451 (and a duplicate)
+            self._observe(msg, verdict, replies)
+        except Exception:
+            log.error("audit/metrics failed for %s", msg.incident, exc_info=True)
         return replies
 
     def _message(self, session: Any, envelope: Any, raw: bytes, rcpts: Sequence[str]) -> Message:

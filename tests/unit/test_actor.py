@@ -113,3 +113,8 @@ def test_test_notify_mode_delivers_and_tells_the_sender(tmp_path: Path) -> None:
     assert replies["a@gmail.com"].code == 250 and sec.sent == []
     assert [h.rcpts for h in nxt.sent] == [("a@gmail.com",), ("kalle@kommun.example.se",)]
     assert b"kind=test_notify" in nxt.sent[1].msg.raw
+
+
+def test_trace_header_cannot_be_injected_through_a_rule_id() -> None:
+    h = trace_header("DLP-20260101-AAAAAAAA", "deliver", ["evil\r\nBcc: x@y; rule=ok"], ["health"])
+    assert h.count(b"\r\n") == 1 and b"Bcc" in h and b"\r\nBcc" not in h and b"; rule=ok" not in h
