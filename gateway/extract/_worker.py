@@ -1,10 +1,11 @@
 """The scan worker process (child side of ``gateway.extract.pool``): limit, import, warm up, then serve.
 
-Protocol over one ``multiprocessing`` Connection (a socketpair). Parent -> worker: ``send_bytes(head)`` with
-``head = pickle((ScanSettings, skip, seconds))`` followed by ``send_bytes(raw)``, or ``b"stop"``.
-Worker -> parent: ``("ready", pid)`` | ``("fatal", why)`` once, then per task any number of
-``("part", location)`` announcements and one ``("done", ScanResult)``; ``("error", exception name)`` right
-before exiting when something escaped ``scan_bytes`` (its state is unknown after, say, a MemoryError).
+Protocol over two one-way ``multiprocessing`` pipes. Parent -> worker (``inbox``): ``send_bytes(head)``
+with ``head = pickle((ScanSettings, skip, seconds))`` followed by ``send_bytes(raw)``, or ``b"stop"``.
+Worker -> parent (``conn``, which the parent reads without blocking): ``("ready", pid)`` or
+``("fatal", why)`` once, then per task any number of ``("part", location)`` announcements and one
+``("done", ScanResult)``; ``("error", exception name)`` right before exiting when something escaped
+``scan_bytes`` (its state is unknown after, say, a MemoryError).
 
 Security: this process reads hostile bytes. It lowers its own ``RLIMIT_AS`` (hard limit too, so parsed
 content cannot raise it again), sets ``RLIMIT_CORE`` to 0 (a crash must not leave mail content on disk) and
@@ -33,7 +34,7 @@ _WARMUP = (
 _warm = False
 
 
-def serve(conn: Connection, memory: int, preload: tuple[str, ...]) -> None:
+def serve(inbox: Connection, conn: Connection, memory: int, preload: tuple[str, ...]) -> None:
     """Worker main loop: limit memory, import, then scan tasks until told to stop."""
     # Ctrl-C reaches the whole foreground group: the parent finishes in-flight scans, then stops us. SIGTERM
     # keeps its default (multiprocessing's exit handler terminates and joins leftover workers).
@@ -55,10 +56,10 @@ def serve(conn: Connection, memory: int, preload: tuple[str, ...]) -> None:
 
     while True:
         try:
-            head = conn.recv_bytes()
+            head = inbox.recv_bytes()
             if head == STOP:
                 return
-            raw = conn.recv_bytes()
+            raw = inbox.recv_bytes()
             settings, skip, seconds = pickle.loads(head)  # noqa: S301 - written by our parent
             _limit_cpu(seconds)
             conn.send(("done", scan_bytes(raw, settings, skip, on_part=announce)))

@@ -47,9 +47,10 @@ import logging
 import multiprocessing
 import os
 import pickle
+import struct
 import time
 from collections import deque
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from multiprocessing.connection import Connection
@@ -68,7 +69,9 @@ log = logging.getLogger(__name__)
 GRACE_SECONDS = 1.0  # after message_seconds: the cooperative Budget deadline should have answered by then
 START_SECONDS = 60.0  # a worker importing every extractor on a loaded 2-core machine
 STOP_SECONDS = 5.0
-INLINE_BYTES = 64 * 1024  # fits a socket buffer; larger messages are written to the worker from a thread
+INLINE_BYTES = 32 * 1024  # fits an empty pipe buffer; larger messages are written from a thread
+READ_BYTES = 1024 * 1024
+MAX_REPLY = 256 * 1024 * 1024  # a reply claiming more is malformed
 CAUSES = ("crash", "timeout", "error", "recycle", "cancelled")
 
 
@@ -121,7 +124,8 @@ class _Task:
 @dataclass(eq=False)
 class _Worker:
     proc: BaseProcess
-    conn: Connection
+    conn: Connection  # parent -> worker (blocking writes: inline when small, else from a thread)
+    reader: Connection  # worker -> parent, non-blocking, framed by ``_frames``
     ready: asyncio.Future[str | None]  # None when ready, else why it cannot start
     pid: int = 0  # kept: ``proc`` is closed by the process thread once joined
     started: bool = False
@@ -130,6 +134,7 @@ class _Worker:
     dead: bool = False
     overrun: bool = False
     sending: bool = False  # a thread is writing a large message to ``conn``
+    buf: bytearray = field(default_factory=bytearray)
 
 
 @dataclass(eq=False)
@@ -303,11 +308,22 @@ class ScanPool:
     # ------------------------------------------------------------ replies from workers
 
     def _readable(self, w: _Worker) -> None:
+        """Read what is there without blocking: a worker stalling mid-reply cannot stall the loop."""
         try:
-            while not w.dead and w.conn.poll():
-                self._message(w, w.conn.recv())
-        except (EOFError, ConnectionError):  # the worker died
+            data = os.read(w.reader.fileno(), READ_BYTES)
+        except BlockingIOError:
+            return
+        except OSError:
+            data = b""
+        if not data:  # EOF: the worker died
             self._died(w, "crash")
+            return
+        w.buf += data
+        try:
+            for frame in _frames(w.buf):
+                self._message(w, pickle.loads(frame))  # noqa: S301 - our own worker's reply
+                if w.dead:
+                    return
         except Exception:  # noqa: BLE001 - a malformed reply: replace the worker
             self._died(w, "crash", kill=True)
 
@@ -410,18 +426,22 @@ class ScanPool:
 
     async def _start_worker(self) -> _Worker:
         loop = self._loop_()
-        parent, child = self._ctx.Pipe()
-        args = (child, self.limits.worker_memory, self.preload)
+        child_in, parent_out = self._ctx.Pipe(duplex=False)
+        parent_in, child_out = self._ctx.Pipe(duplex=False)
+        os.set_blocking(parent_in.fileno(), False)
+        args = (child_in, child_out, self.limits.worker_memory, self.preload)
         proc = self._ctx.Process(target=serve, args=args, daemon=True, name="dlp-scan-worker")  # type: ignore[attr-defined]
         try:
             await loop.run_in_executor(self._procs, proc.start)
         except BaseException:
-            parent.close()
+            parent_out.close()
+            parent_in.close()
             raise
         finally:
-            child.close()
-        w = _Worker(proc, parent, loop.create_future(), pid=proc.pid or 0)
-        loop.add_reader(parent.fileno(), self._readable, w)
+            child_in.close()
+            child_out.close()
+        w = _Worker(proc, parent_out, parent_in, loop.create_future(), pid=proc.pid or 0)
+        loop.add_reader(parent_in.fileno(), self._readable, w)
         try:
             error = await asyncio.wait_for(asyncio.shield(w.ready), START_SECONDS)
         except BaseException:
@@ -450,10 +470,11 @@ class ScanPool:
         with contextlib.suppress(ValueError):
             self._s.idle.remove(w)
         with contextlib.suppress(Exception):
-            self._loop_().remove_reader(w.conn.fileno())
+            self._loop_().remove_reader(w.reader.fileno())
 
     def _reap(self, w: _Worker) -> None:
         """Join the process on the process thread; close its pipe unless a send thread still writes."""
+        w.reader.close()
         if not w.sending:
             w.conn.close()
         self._loop_().run_in_executor(self._procs, _join, w.proc)
@@ -498,6 +519,25 @@ def _cores() -> int:
         return len(os.sched_getaffinity(0))
     except (AttributeError, OSError):
         return os.cpu_count() or 1
+
+
+def _frames(buf: bytearray) -> Iterator[bytes]:
+    """Pop complete ``Connection.send_bytes`` frames (``!i`` length, or -1 and a ``!Q`` length) off ``buf``."""
+    while len(buf) >= 4:
+        (size,) = struct.unpack_from("!i", buf)
+        start = 4
+        if size == -1:
+            if len(buf) < 12:
+                return
+            (size,) = struct.unpack_from("!Q", buf, 4)
+            start = 12
+        if not 0 <= size <= MAX_REPLY:
+            raise ValueError("malformed reply frame")
+        if len(buf) < start + size:
+            return
+        frame = bytes(buf[start : start + size])
+        del buf[: start + size]
+        yield frame
 
 
 def _send(conn: Connection, head: bytes, raw: bytes) -> None:

@@ -5,8 +5,8 @@ Never imported by the gateway itself (the leading underscore keeps pytest from c
   ``hostile_<mode>`` (everything else goes to the real sniffer);
 - registers one extractor per mode: ``canary`` yields its bytes as text; ``core`` and ``aslimit`` report the
   worker's limits as text lengths; ``slow`` takes 0.3 s; ``hang`` sleeps forever (a C call that ignores the
-  Budget); ``abort``, ``segv`` and ``exit`` kill the process; ``hog`` allocates 2 GiB; ``systemexit`` raises
-  an exception that escapes ``scan_bytes``;
+  Budget); ``stall`` writes half a reply frame to the parent, then hangs; ``abort``, ``segv`` and ``exit``
+  kill the process; ``hog`` allocates 2 GiB; ``systemexit`` raises an exception that escapes ``scan_bytes``;
 - registers the detector ``_test_canary`` that reports every ``CANARY-TOKEN`` (category ``confidential``),
   so findings exist without depending on the real detectors.
 
@@ -16,10 +16,12 @@ Security: test-only; crashes on purpose.
 from __future__ import annotations
 
 import ctypes
+import gc
 import os
 import resource
 import time
 from collections.abc import Iterable, Iterator
+from multiprocessing.connection import Connection
 
 from gateway.detect import DetectContext, Text, detector
 from gateway.extract import walk
@@ -60,6 +62,16 @@ def aslimit(part: Part, budget: Budget) -> Iterator[Item]:
 def slow(part: Part, budget: Budget) -> Iterator[Item]:
     time.sleep(0.3)
     yield TextChunk(part.location, "attachment", "slow but fine")
+
+
+@extractor("hostile_stall")
+def stall(part: Part, budget: Budget) -> Iterator[Item]:
+    """Write half a reply frame to the parent, then hang: the parent must not block reading it."""
+    out = next(o for o in gc.get_objects() if isinstance(o, Connection) and o.writable and not o.closed)
+    os.write(out.fileno(), b"\x00\x00\x10\x00partial")
+    while True:
+        time.sleep(1)
+    yield  # pragma: no cover
 
 
 @extractor("hostile_hang")

@@ -8,6 +8,7 @@ attachments whose bytes start with ``HOSTILE:<mode>`` hang, abort, segfault, exi
 from __future__ import annotations
 
 import asyncio
+import struct
 import subprocess
 import sys
 import time
@@ -21,7 +22,7 @@ import pytest
 pytest.importorskip("gateway.mime.parse")
 
 from gateway.extract.base import Limits  # noqa: E402
-from gateway.extract.pool import INLINE_BYTES, PoolStats, PoolUnavailable, ScanPool  # noqa: E402
+from gateway.extract.pool import INLINE_BYTES, PoolStats, PoolUnavailable, ScanPool, _frames  # noqa: E402
 from gateway.model import Location, Reason, ScanResult  # noqa: E402
 from gateway.scan import ScanSettings, scan_bytes  # noqa: E402
 
@@ -94,7 +95,8 @@ def test_concurrent_scans_all_complete() -> None:
     assert all(_canaries(r) == [_canaries(results[0])[0]] for r in results)
 
 
-def test_hanging_part_times_out_others_found_loop_responsive() -> None:
+@pytest.mark.parametrize("mode", ["hang", "stall"])
+def test_hanging_part_times_out_others_found_loop_responsive(mode: str) -> None:
     async def hang(pool: ScanPool) -> tuple[ScanResult, float, ScanResult, dict[str, int]]:
         lag = 0.0
         stop = False
@@ -107,7 +109,7 @@ def test_hanging_part_times_out_others_found_loop_responsive() -> None:
                 lag = max(lag, time.perf_counter() - t - 0.005)
 
         tick = asyncio.create_task(ticker())
-        result = await pool.scan(_mail(CANARY, b"HOSTILE:hang\n"), SETTINGS)
+        result = await pool.scan(_mail(CANARY, f"HOSTILE:{mode}\n".encode()), SETTINGS)
         stop = True
         await tick
         after = await pool.scan(_mail(CANARY), SETTINGS)
@@ -290,3 +292,15 @@ def test_process_exits_even_if_the_pool_is_never_closed() -> None:
     done = subprocess.run([sys.executable, "-c", script], cwd=root, capture_output=True, text=True, timeout=60)
     assert done.returncode == 0, done.stderr[-2000:]
     assert done.stdout.strip() == "ScanResult" and time.perf_counter() - t < 30
+
+
+def test_reply_frames_are_popped_only_when_complete() -> None:
+    payload = [b"a" * 10, b"", b"b" * 20_000]
+    wire = b"".join(struct.pack("!i", len(p)) + p for p in payload) + struct.pack("!i", -1) + struct.pack("!Q", 3) + b"xyz"
+    buf, got = bytearray(), []
+    for i in range(0, len(wire), 7):  # arbitrary read boundaries
+        buf += wire[i : i + 7]
+        got.extend(_frames(buf))
+    assert got == [*payload, b"xyz"] and not buf
+    with pytest.raises(ValueError):
+        list(_frames(bytearray(struct.pack("!i", -5))))
