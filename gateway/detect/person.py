@@ -11,7 +11,9 @@ as the terms, so they cost nothing extra; this module judges them, lazily and on
   or in a file name or subject line any listed first name (``Läkarintyg_Kalle.pdf``). Names in greetings and
   signatures, before a title (``Anna Svensson, skolsköterska``) and of speakers, authors and new staff
   (``Sara Lind berättar om``, ``boken av``, ``Johan Ek börjar som``) are not the subject;
-* **weak** — a pronoun before a verb (``hon har``, ``han er``, ``jag är``): someone specific, but unnamed.
+* a third-person pronoun before a verb (``hon har``, ``han er``, ``hen behöver``) is strong too: both sides
+  of the mail know who is meant;
+* **weak** — first person before a verb (``jag är sjukskriven``: the sender, often an auto-reply).
 
 Generic wording marks no one: kind ``weak`` phrases (``den enskilde``, ``vårdnadshavare``) and role nouns in a
 clause opened by ``om``/``när``/``hvis``/``dersom`` or containing ``varje``/``alla``/``hver`` before the noun
@@ -61,6 +63,7 @@ _PRONOUN = regex.compile(
     r"\b(?:hon|han|hen|hun|ho|jag|jeg|eg)\s+(?:har|hade|är|var|fick|får|blev|blir|behöver|tar|mår|ska|skall|"
     r"kommer|går|er|fikk|fekk|trenger|treng|skal|tok|bruker|brukar|använder|lider|hadde|vart|ble)\b"
 )
+_FIRST_PERSON = frozenset({"jag", "jeg", "eg"})  # the sender about themselves: weak (auto-replies)
 _PRONOUN_GENERIC = regex.compile(
     r"\b(?:han eller hon|hon eller han|han/hon|hon/han|han el\. hon|hun eller han|han eller hun|han/hun|"
     r"hun/han)\b"
@@ -192,10 +195,16 @@ class PersonIndex:
         if _name_marker(self.text[a:b]):
             return Marker("person:name", STRONG)
         low = self.lower[a:b]
-        p = _PRONOUN.search(low)
-        if p is None or _PRONOUN_GENERIC.search(low) or self.statute_near(span[0]):
+        if _PRONOUN_GENERIC.search(low) or self.statute_near(span[0]):
             return None
-        return Marker(f"person:{p.group().split()[0]}", WEAK)
+        best: Marker | None = None
+        for p in _PRONOUN.finditer(low):
+            word = p.group().split()[0]
+            if word in _FIRST_PERSON or _generic(self.lower, a + p.start()):
+                best = best or Marker(f"person:{word}", WEAK)
+                continue
+            return Marker(f"person:{word}", STRONG)  # "hon har", "han er": someone both sides know
+        return best
 
 
 def _name_marker(window: str) -> bool:

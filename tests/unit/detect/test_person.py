@@ -39,14 +39,16 @@ def test_strong_markers(text: str, name: str) -> None:
     assert _marker(text, term) == (name, STRONG)
 
 
-@pytest.mark.parametrize(("text", "term"), [
-    ("Hon har diabetes.", "diabetes"),
-    ("Jag är sjukskriven hela veckan.", "sjukskriven"),
-    ("Han er sykmeldt.", "sykmeldt"),
+@pytest.mark.parametrize(("text", "term", "strength"), [
+    ("Hon har diabetes.", "diabetes", STRONG),
+    ("Han er sykmeldt.", "sykmeldt", STRONG),
+    ("Hen behöver sin insulin före lunch.", "insulin", STRONG),
+    ("Jag är sjukskriven hela veckan.", "sjukskriven", WEAK),
+    ("Om hon har diabetes ska skolan informeras.", "diabetes", WEAK),
 ])
-def test_pronoun_is_weak(text: str, term: str) -> None:
+def test_pronouns(text: str, term: str, strength: int) -> None:
     found = _marker(text, term)
-    assert found is not None and found[1] == WEAK
+    assert found is not None and found[1] == strength
 
 
 @pytest.mark.parametrize(("text", "term"), [
