@@ -43,6 +43,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import fcntl
 import logging
 import multiprocessing
 import os
@@ -71,6 +72,7 @@ START_SECONDS = 60.0  # a worker importing every extractor on a loaded 2-core ma
 STOP_SECONDS = 5.0
 INLINE_BYTES = 32 * 1024  # fits an empty pipe buffer; larger messages are written from a thread
 READ_BYTES = 1024 * 1024
+PIPE_BYTES = 1024 * 1024  # the default /proc/sys/fs/pipe-max-size
 MAX_REPLY = 256 * 1024 * 1024  # a reply claiming more is malformed
 CAUSES = ("crash", "timeout", "error", "recycle", "cancelled")
 
@@ -429,6 +431,9 @@ class ScanPool:
         child_in, parent_out = self._ctx.Pipe(duplex=False)
         parent_in, child_out = self._ctx.Pipe(duplex=False)
         os.set_blocking(parent_in.fileno(), False)
+        for end in (parent_out, parent_in):  # fewer wake-ups per large message or result (Linux)
+            with contextlib.suppress(OSError, AttributeError):
+                fcntl.fcntl(end.fileno(), fcntl.F_SETPIPE_SZ, PIPE_BYTES)
         args = (child_in, child_out, self.limits.worker_memory, self.preload)
         proc = self._ctx.Process(target=serve, args=args, daemon=True, name="dlp-scan-worker")  # type: ignore[attr-defined]
         try:
