@@ -63,6 +63,10 @@ _PRONOUN = regex.compile(
     r"\b(?:hon|han|hen|hun|ho|jag|jeg|eg)\s+(?:har|hade|är|var|fick|får|blev|blir|behöver|tar|mår|ska|skall|"
     r"kommer|går|er|fikk|fekk|trenger|treng|skal|tok|bruker|brukar|använder|lider|hadde|vart|ble)\b"
 )
+_CONTACT_BEFORE = regex.compile(
+    r"(?:kontakta|kontakt\s+med|ring|ringa|mejla|maila|vänd\s+dig\s+till|hänvisa\s+till|kontakt|kontakte|"
+    r"ta\s+kontakt\s+med|henvend\s+deg\s+til|ring\s+til|send\s+til|skicka\s+till|cc|kopia\s+till)\s*$"
+)
 _FIRST_PERSON = frozenset({"jag", "jeg", "eg"})  # the sender about themselves: weak (auto-replies)
 _PRONOUN_GENERIC = regex.compile(
     r"\b(?:han eller hon|hon eller han|han/hon|hon/han|han el\. hon|hun eller han|han eller hun|han/hun|"
@@ -191,6 +195,8 @@ class PersonIndex:
                     continue
             if kind == "weak" or (kind == "role" and _generic(self.lower, m.start)):
                 continue  # generic wording names no one
+            if _CONTACT_BEFORE.search(self.lower[max(0, m.start - 30):m.start]):
+                continue  # "kontakta min kollega": a contact, not the subject
             return Marker(f"person:{m.entry.stem}", STRONG)
         if _name_marker(self.text[a:b]):
             return Marker("person:name", STRONG)

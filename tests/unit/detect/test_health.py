@@ -192,6 +192,12 @@ def test_statute_prose_yields_no_findings(name: str) -> None:
 
 # Realistic municipal mail (Swedish and Norwegian): must be stopped / must pass.
 REAL_POSITIVES = [
+"Hon är sjukskriven resten av månaden efter en operation, vi återkommer om vikarie.",
+"Han har epilepsi och fick ett anfall under rasten idag, ambulans tillkallades.",
+"Hen har fått diagnosen autism och behöver en lugn plats i klassrummet.",
+"Hun er innlagt på sykehuset etter et selvmordsforsøk.",
+"Han er homofil og blir mobbet i klassen.",
+"Hon är gravid i vecka 20 och har graviditetsdiabetes.",
 "Hej! Vi har en elev i 4B med typ 1-diabetes, Ella Nyström, som behöver hjälp med insulinet.",
 "Medarbetaren har nu varit sjukskriven i 60 dagar på grund av depression, rehabiliteringsmöte bokat.",
 "Barnet har fått diagnosen astma och behöver inhalator på förskolan, se läkarintyget.",
@@ -251,6 +257,12 @@ REAL_POSITIVES = [
 "Jag är sjukskriven resten av veckan p.g.a. en operation för diskbråck, läkarintyg skickas.",
 ]
 REAL_NEGATIVES = [
+"Hon är på semester till den 12 augusti. Vid brådskande ärenden, kontakta växeln.",
+"Jag är sjukskriven och läser inte min e-post. Kontakta min kollega Lisa Ek, tel 0123-456 78.",
+"Jeg er sykmeldt og leser ikke e-post. Kontakt sentralbordet.",
+"Han har hand om schemaläggningen och hon ansvarar för budgeten.",
+"Hon föreläser om demens och kognitiv svikt på seniorträffen.",
+"Han är ny skolsköterska på Ängsskolan sedan augusti.",
 "Påminnelse om rehabiliteringsrutinen: chefen ska kontakta medarbetaren vid upprepad korttidsfrånvaro.",
 "Medarbetaren ansvarar för att sjukanmäla sig till närmaste chef före kl 9 och lämna läkarintyg från dag 8.",
 "Barnet ska vara feberfritt ett dygn innan det kommer tillbaka. Vid magsjuka gäller 48 timmar.",
