@@ -8,7 +8,7 @@ lexicon match is scored by what surrounds it:
 | identity number within 300 chars, or in the same attachment      | 0.95 | 0.80 |
 | strong person marker (``eleven``, ``min son``, a full name)      | 0.85 | 0.60 |
 | ≥ 2 distinct S/M concepts within 300 chars + a person marker     | 0.75 | 0.75 |
-| weak marker only (``hon har``, generic ``om eleven``)            | 0.60 | 0.40 |
+| weak marker only (first person ``jag är``)                       | 0.60 | 0.40 |
 | nothing                                                          | 0.50 | 0.40 |
 
 For special categories, three or more concept groups within 150 characters read as a list of grounds
