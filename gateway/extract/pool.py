@@ -30,8 +30,9 @@ the ``cause`` label of ``dlp_worker_restarts_total``) are counted in ``stats().r
 ``on_restart``.
 
 The worker side and its pipe protocol are in ``_worker.py``. The event loop only does I/O: replies are read
-with ``loop.add_reader``, messages larger than ``INLINE_BYTES`` are written from a thread, and process
-start/join run on one dedicated thread.
+from a non-blocking pipe with ``loop.add_reader`` and framed here (a worker stalling mid-reply cannot stall
+the loop), messages larger than ``INLINE_BYTES`` are written from a thread, and process start/join run on one
+dedicated thread.
 
 Security: the worker reads hostile bytes; the parent trusts nothing from it but well-formed replies of our
 own protocol (anything else kills the worker). Replies are pickles, so a worker taken over by an exploited
