@@ -131,6 +131,7 @@ def generate(total_bytes: int, seed: int) -> list[str]:
     rare = {i for i, t in enumerate(SV) if "{pnr}" in t or "diagnos" in t or "sjukskriv" in t or "ekretess" in t}
     numeric = {i for i, t in enumerate(SV) if any(k in t for k in ("{ph}", "{ocr}", "{org}"))}
     numeric_no = {i for i, t in enumerate(NO) if any(k in t for k in ("{ph}", "{ocr}"))}
+    rare_no = {i for i, t in enumerate(NO) if "{fnr}" in t or "Unntatt" in t or "Pasienten" in t}
     chunks: list[str] = []
     INSERTED.clear()
     size = 0
@@ -147,7 +148,7 @@ def generate(total_bytes: int, seed: int) -> list[str]:
                 continue
             if i in (numeric_no if norwegian else numeric) and rnd.random() < 0.85:
                 continue
-            if norwegian and "{fnr}" in pool[i] and rnd.random() < 0.97:
+            if norwegian and i in rare_no and rnd.random() < 0.97:
                 continue
             para = " ".join(_fill(rnd, pool[i], pnr, fnr, sink) for _ in range(rnd.randint(1, 3)))
             lines.append(para)

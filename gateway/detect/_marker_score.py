@@ -74,7 +74,7 @@ class Scorer:
         self.general_doc = (
             text.origin == "attachment"
             and len(self.s) > DOC_OPENING
-            and bool(r.DOC_GENERAL_CUES.search(opening) or r.GENERAL_CUES.search(opening))
+            and bool(r.DOC_GENERAL_CUES_FAST.search(opening) or r.GENERAL_CUES_FAST.search(opening))
         )
 
     def hit(self, c: Cand) -> Hit | None:
@@ -124,12 +124,12 @@ class Scorer:
         if conf <= UNRAISED:  # nothing raised it: the negative cues could only confirm that (and cost time)
             return conf, ev
         wide = lower(s[max(0, a - 300) : b + 300]) if not self.header else lower(s)
-        general = r.GENERAL_CUES.search(wide) or (self.header and r.HEADER_GENERAL_CUES.search(wide))
+        general = r.GENERAL_CUES_FAST.search(wide) or (self.header and r.HEADER_GENERAL_CUES.search(wide))
         if (self.general_doc and not label) or general or r.ADVICE_BEFORE.search(before):
             conf = min(conf, CAP_NEGATIVE)
             ev.append("neg:general")
         statute_window = lower(s[max(para_start, a - 200) : min(para_end, b + 200)])
-        if not (self.header or upper) and (r.STATUTE_CUES.search(statute_window) or (self.statute_doc and not label)):
+        if not (self.header or upper) and (r.STATUTE_CUES_FAST.search(statute_window) or (self.statute_doc and not label)):
             conf = min(conf, CAP_NEGATIVE)
             ev.append("neg:statute")
         if self._disclaimer(a, b, para_start, para_end, label, c.cls):
@@ -166,7 +166,7 @@ class Scorer:
         if label:
             return False
         para = lower(self.s[max(para_start, a - 400) : min(para_end, b + 400)])
-        return len(r.DISCLAIMER_CUES.findall(para)) >= 2
+        return len(r.DISCLAIMER_CUES_FAST.findall(para)) >= 2
 
 
 def _first_name(window: str) -> bool:

@@ -1,0 +1,36 @@
+"""Literal-gated alternations answer exactly like the plain regex."""
+
+import re
+
+from hypothesis import given
+from hypothesis import strategies as st
+
+from gateway.detect import _marker_rules as rules
+from gateway.detect._gated import Gated, literal_prefix, split_alternatives
+
+
+def test_split_respects_groups_classes_and_escapes() -> None:
+    assert split_alternatives(r"a(?:b|c)|[|x]|\||d") == [r"a(?:b|c)", r"[|x]", r"\|", "d"]
+
+
+def test_literal_prefix() -> None:
+    assert literal_prefix(r"utbildning(?:en)?\s") == "utbildning"
+    assert literal_prefix(r"(?<![a-zåäö])den\ssom") == "den"
+    assert literal_prefix(r"kurse?\s") == "kurs"
+    assert literal_prefix(r"(?:^|\n)kl") == ""
+    assert literal_prefix("ab") == ""
+
+
+WORDS = ["utbildning i ", "policy", "denna lag", "kl. 09.00", "sekretess", "den som ", "hej", "\n", " ", "lag (2017:900)"]
+
+
+@given(st.lists(st.sampled_from(WORDS), max_size=12))
+def test_same_answer_as_the_plain_pattern(parts: list[str]) -> None:
+    text = "".join(parts)
+    for pattern in (rules.GENERAL_CUES, rules.STATUTE_CUES, rules.DISCLAIMER_CUES):
+        assert bool(Gated(pattern).search(text)) == bool(pattern.search(text))
+
+
+def test_findall_counts_every_alternative() -> None:
+    g = Gated(re.compile(r"abc|def|x+"))
+    assert sorted(g.findall("abc def xx abc")) == ["abc", "abc", "def", "xx"]
