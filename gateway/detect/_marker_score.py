@@ -129,7 +129,8 @@ class Scorer:
             conf = min(conf, CAP_NEGATIVE)
             ev.append("neg:general")
         statute_window = lower(s[max(para_start, a - 200) : min(para_end, b + 200)])
-        if not (self.header or upper) and (r.STATUTE_CUES_FAST.search(statute_window) or (self.statute_doc and not label)):
+        statute = r.STATUTE_CUES_FAST.search(statute_window) or (self.statute_doc and not label)
+        if not (self.header or upper) and statute:
             conf = min(conf, CAP_NEGATIVE)
             ev.append("neg:statute")
         if self._disclaimer(a, b, para_start, para_end, label, c.cls):
