@@ -261,11 +261,11 @@ def _compile(keys: Sequence[str]) -> Any:
         for i, k in enumerate(keys):
             auto.add_word(k, (i, len(k)))
         if not keys:
-            return lambda hay: ()
+            return lambda hay: []
         auto.make_automaton()
 
-        def search(hay: str) -> Iterable[tuple[int, int, int]]:
-            return ((i, last + 1 - length, last + 1) for last, (i, length) in auto.iter(hay))
+        def search(hay: str) -> list[tuple[int, int, int]]:
+            return [(i, last + 1 - length, last + 1) for last, (i, length) in auto.iter(hay)]
 
         return search
 

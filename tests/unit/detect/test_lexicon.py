@@ -188,3 +188,14 @@ def test_detectors_never_raise(text: str) -> None:
         found, below = detect_chunks([TextChunk(Location(("body[text/plain]",)), origin, text)])  # type: ignore[arg-type]
         for f in found + below:
             assert 0.0 <= f.confidence <= 1.0
+
+
+def test_pyahocorasick_fallback_gives_the_same_matches(monkeypatch: pytest.MonkeyPatch) -> None:
+    import sys
+
+    lines = ("diabetes any S cond:diabetes", "diagnos tail S care:diagnos", "hiv exact S cond:hiv",
+             "journalist head X block:j", "journal head M care:journal")
+    text = "Barndiabetesdiagnosen, (hiv) och journalisten läste journalen."
+    expected = _names(_lex(*lines), text)
+    monkeypatch.setitem(sys.modules, "ahocorasick_rs", None)  # import now raises ImportError
+    assert _names(_lex(*lines), text) == expected == ["*diabetes*", "*diagnos", "hiv", "journal*"]
