@@ -13,8 +13,10 @@ lexicon match is scored by what surrounds it:
 
 For special categories, three or more concept groups within 150 characters read as a list of grounds
 (discrimination policy prose) and score 0.4 unless an identity number is near. Each distinct weak (W) concept
-nearby adds 0.05 (at most 0.10) to a score of at least 0.60; W terms never
-make a hit on their own. Groups can be suppressed by other groups nearby (political opinion next to a public
+nearby adds 0.05 (at most 0.10) to a score of at least 0.60 resting on more than a weak marker; W terms never
+make a hit on their own. With only a weak (first-person) marker the two-concept rule needs one concept from
+``condition_groups`` (health: a named condition, medicine or ICD code), because out-of-office replies say
+"jag är sjukskriven … läkarintyg". Groups can be suppressed by other groups nearby (political opinion next to a public
 role such as ``gruppledare``: politicians acting in their office are not special-category data).
 
 Security: reads only windows of the chunk around candidate matches; hits carry entry names as samples
@@ -64,7 +66,9 @@ def _near(positions: Sequence[int], lo: int, hi: int) -> range:
 class _Scorer:
     """Scores the matches of one chunk, computing person markers lazily and once per neighbourhood."""
 
-    def __init__(self, text: Text, ctx: DetectContext, matches: Sequence[Match]) -> None:
+    def __init__(self, text: Text, ctx: DetectContext, matches: Sequence[Match],
+                 condition_groups: frozenset[str] = frozenset()) -> None:
+        self.condition_groups = condition_groups
         self.text = text
         # file names and subject lines are labels: "Läkarintyg_Kalle.pdf", "Sjukintyg Kalle" name a person
         self.filename = text.origin == "filename" or (
@@ -112,6 +116,13 @@ class _Scorer:
         seen = {self.matches[i].entry.group for i in near if self.matches[i].entry.weight in ("S", "M")}
         return len(seen) >= groups
 
+    def names_condition(self, concepts: set[str]) -> bool:
+        """A weak marker ("jag är sjukskriven") needs a named condition or medicine nearby to count: care words
+        alone are what every out-of-office reply says."""
+        if not self.condition_groups:
+            return True
+        return any(c.split(":", 1)[0] in self.condition_groups for c in concepts)
+
     def weight(self, m: Match) -> str:
         """An S condition as the first part of a service word (``diabetesvård``, ``demensboende``) is M."""
         if m.entry.weight != "S" or m.entry.group != "cond":
@@ -141,12 +152,11 @@ class _Scorer:
             else:
                 evidence.append(marker.name)
                 kind = "strong" if marker.strength == STRONG else "weak"
-                if len(strong) >= 2 and kind != "strong":
-                    kind = "multi"
-                elif len(strong) >= 2 and m.entry.weight == "M":
+                if len(strong) >= 2 and (kind == "weak" and self.names_condition(strong)
+                                         or kind == "strong" and weight == "M"):
                     kind = "multi"
         conf = _BASE[(weight, kind)]
-        if conf >= 0.6 and weak:
+        if conf >= 0.6 and weak and kind != "weak":
             conf = min(0.95, conf + 0.05 * min(2, len(weak)))
             evidence.append("lex:weak-terms")
         return round(conf, 2), tuple(evidence)
@@ -161,14 +171,14 @@ class _Scorer:
 
 def score_matches(detector: str, category: Category, text: Text, ctx: DetectContext,
                   matches: Sequence[Match], suppress: Mapping[str, str] | None = None,
-                  enum_groups: int = 0) -> list[Hit]:
+                  enum_groups: int = 0, condition_groups: frozenset[str] = frozenset()) -> list[Hit]:
     """One ``Hit`` per S/M match, scored by proximity to a person (W matches only raise).
 
     ``enum_groups`` > 0 treats that many distinct concept groups close together as a list of grounds
     (policy prose) unless an identity number is near."""
     if not any(m.entry.weight in ("S", "M") for m in matches):
         return []
-    scorer = _Scorer(text, ctx, matches)
+    scorer = _Scorer(text, ctx, matches, condition_groups)
     hits: list[Hit] = []
     best: dict[str, float] = {}
     tries: dict[str, int] = {}

@@ -24,6 +24,7 @@ from gateway.model import Category, Hit
 
 PREFIXES = ("health", "special")  # one automaton for both detectors: one pass per chunk
 ICD_WINDOW = 50
+CONDITION_GROUPS = frozenset({"cond", "med", "icd"})  # what a weak (first-person) marker needs nearby
 _ICD = regex.compile(r"(?<![\w.,])([A-TV-Z][0-9]{2})(?:\.?[0-9]{1,2}[A-Z]?)?(?![\w]|[.,][0-9])")
 _ICD_ENTRY = Entry("icd-10", "exact", "S", "icd", (), "ICD-10", "builtin", "health")
 
@@ -67,4 +68,4 @@ class HealthDetector:
             return []
         mine = [m for m in found if m.entry.kind in ("health", "person")]
         mine.extend(icd_matches(text, mine))
-        return score_matches(self.id, self.category, text, ctx, mine)
+        return score_matches(self.id, self.category, text, ctx, mine, condition_groups=CONDITION_GROUPS)

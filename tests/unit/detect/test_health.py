@@ -192,6 +192,7 @@ def test_statute_prose_yields_no_findings(name: str) -> None:
 
 # Realistic municipal mail (Swedish and Norwegian): must be stopped / must pass.
 REAL_POSITIVES = [
+    "Jag har fått diagnosen bröstcancer och kommer att vara sjukskriven en tid.",
 "Hon är sjukskriven resten av månaden efter en operation, vi återkommer om vikarie.",
 "Han har epilepsi och fick ett anfall under rasten idag, ambulans tillkallades.",
 "Hen har fått diagnosen autism och behöver en lugn plats i klassrummet.",
@@ -257,6 +258,9 @@ REAL_POSITIVES = [
 "Jag är sjukskriven resten av veckan p.g.a. en operation för diskbråck, läkarintyg skickas.",
 ]
 REAL_NEGATIVES = [
+    "Jag är sjukskriven till och med fredag. Vid frågor om sjukanmälan eller läkarintyg, kontakta HR.",
+    "Jag är tjänstledig/sjukskriven och läser inte e-post. Brådskande ärenden om elevhälsa: ring skolsköterskan.",
+    "Jeg er sykmeldt ut uken. Spørsmål om sykmelding og legeerklæring rettes til personalavdelingen.",
 "Hon är på semester till den 12 augusti. Vid brådskande ärenden, kontakta växeln.",
 "Jag är sjukskriven och läser inte min e-post. Kontakta min kollega Lisa Ek, tel 0123-456 78.",
 "Jeg er sykmeldt og leser ikke e-post. Kontakt sentralbordet.",
