@@ -47,7 +47,7 @@ DEFAULT_INFLECTIONS: tuple[str, ...] = (
     "ts",
 )
 _SHORT = 5  # head/exact stems shorter than this are keyed with a boundary char in front (fewer raw hits)
-_BOUNDARY = " \n\t(\"'/-,.;:[«»“”‘’_*+&<>|=!?"
+_BOUNDARY = " \n\t(\"'/-,.;:[«»“”‘’_*+&<>|=!?•·…§#@"
 _MAX_TOKEN = 64
 _AT_START = frozenset({"head", "exact", "word"})
 _RECHECK_SECONDS = 5.0
