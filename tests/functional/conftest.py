@@ -36,6 +36,14 @@ class LoopThread:
         fut: Future[Any] = asyncio.run_coroutine_threadsafe(coro, self.loop)
         return fut.result(timeout)
 
+    def close_server(self, server: asyncio.AbstractServer) -> None:
+        """Close a server on its own loop (asyncio objects are not thread-safe)."""
+
+        async def close() -> None:
+            server.close()
+
+        self.call(close())
+
     def close(self) -> None:
         self.loop.call_soon_threadsafe(self.loop.stop)
         self.thread.join(5)
@@ -130,7 +138,7 @@ class Sink:
         return f"smtp://127.0.0.1:{self.port}?tls=none"
 
     def close(self) -> None:
-        self.server.close()
+        self.runner.close_server(self.server)
 
 
 class ScriptedSink:

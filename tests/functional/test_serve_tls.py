@@ -70,4 +70,4 @@ def test_route_with_required_tls_verifies_and_delivers(gateway: Any, loop_thread
             s.sendmail("kalle@kommun.example.se", ["anna@gmail.com"], h.sensitive())
         assert exc.value.smtp_code == 451 and len(got) == 1
     finally:
-        srv.close()
+        loop_thread.close_server(srv)

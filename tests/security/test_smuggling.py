@@ -72,7 +72,7 @@ def env(tmp_path: Path) -> Iterator[Any]:
     yield type("Env", (), {"make": staticmethod(make), "rec": rec, "tmp": tmp_path, "gws": gws})
     for gw in gws:
         lp.call(gw.stop())
-    sink.close()
+    lp.loop.call_soon_threadsafe(sink.close)  # asyncio objects are closed on their own loop
     lp.loop.call_soon_threadsafe(lp.loop.stop)
     lp.t.join(5)
     lp.loop.close()  # an unclosed loop's __del__ warning, run by GC inside a later ast.parse, trips CPython 3.11.7
