@@ -119,12 +119,24 @@ class GatewaySMTP(SMTP):  # type: ignore[misc]
             self._dsn_keys, self._raw_params = (), None
 
     async def smtp_DATA(self, arg: str) -> None:  # noqa: N802
-        """DATA, marked busy so that shutdown lets it finish; afterwards closes if stopping."""
+        """DATA, marked busy so that shutdown lets it finish; afterwards closes if stopping.
+
+        Inside DATA the line limit is the message size limit instead of RFC 5321's 1001 bytes: aiosmtpd would
+        answer a permanent ``500 Line too long`` to a long line or to a whole bare-LF message (which ends
+        only at CRLF.CRLF), i.e. bounce mail that we can normalise and relay. Command lines keep the limit.
+        """
         self.busy = True
+        limit = self.line_length_limit
+        reader = self._reader
+        if self.data_size_limit:
+            self.line_length_limit = self.data_size_limit + 2
+            reader._limit = self.line_length_limit
         try:
             await super().smtp_DATA(arg)
         finally:
             self.busy = False
+            self.line_length_limit = limit
+            reader._limit = limit
         if self.gateway.stopping and self.transport is not None:
             await super().push(SHUTTING_DOWN.render())
             self.transport.close()

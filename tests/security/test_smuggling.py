@@ -41,6 +41,12 @@ class Recorder:
         return "250 OK"
 
 
+class LongLineSMTP(SMTP):
+    """A next hop that, like Postfix, takes long lines."""
+
+    line_length_limit = 1 << 20
+
+
 @pytest.fixture
 def env(tmp_path: Path) -> Iterator[Any]:
     lp = Loop()
@@ -48,7 +54,7 @@ def env(tmp_path: Path) -> Iterator[Any]:
 
     async def start_sink() -> asyncio.AbstractServer:
         loop = asyncio.get_running_loop()
-        return await loop.create_server(lambda: SMTP(rec, hostname="sink", loop=loop), "127.0.0.1", 0)
+        return await loop.create_server(lambda: LongLineSMTP(rec, hostname="sink", loop=loop), "127.0.0.1", 0)
 
     sink = lp.call(start_sink())
     port = sink.sockets[0].getsockname()[1]
@@ -221,3 +227,20 @@ def test_lmtp_exception_in_a_hook_is_421_and_close(env: Any) -> None:
     assert reply.startswith(b"421 ") and b"detail" not in reply
     assert c.f.readline() == b""  # closed
     c.close()
+
+
+def test_long_lines_and_large_bare_lf_messages_are_relayed_not_bounced(env: Any) -> None:
+    port = env.make()
+    long_line = b"Subject: long\r\n\r\n" + b"x" * 5000 + b"\r\n.\r\n"
+    reply, c = transaction(port, long_line)
+    assert reply.startswith(b"250 ")
+    assert c.cmd(b"MAIL FROM:<kalle@kommun.example.se>\r\n").startswith(b"250")  # back to command mode
+    assert c.cmd(b"RCPT TO:<anna@gmail.com>\r\n").startswith(b"250")
+    assert c.cmd(b"DATA\r\n").startswith(b"354")
+    bare = b"Subject: bare\n\n" + b"line of text\n" * 400
+    assert c.cmd(bare + b"\r\n.\r\n").startswith(b"250 ")
+    assert c.cmd(b"NOOP " + b"y" * 3000 + b"\r\n").startswith(b"500")  # command lines keep their limit
+    c.close()
+    first, second = (m[2] for m in env.rec.messages)
+    assert first.endswith(b"x" * 5000 + b"\r\n")
+    assert second.endswith(b"line of text\r\n" * 400 + b"\r\n") and b"\n" not in second.replace(b"\r\n", b"")
