@@ -130,13 +130,13 @@ class GatewaySMTP(SMTP):  # type: ignore[misc]
         reader = self._reader
         if self.data_size_limit:
             self.line_length_limit = self.data_size_limit + 2
-            reader._limit = self.line_length_limit
+            reader._limit = self.line_length_limit  # type: ignore[attr-defined]
         try:
             await super().smtp_DATA(arg)
         finally:
             self.busy = False
             self.line_length_limit = limit
-            reader._limit = limit
+            reader._limit = limit  # type: ignore[attr-defined]
         if self.gateway.stopping and self.transport is not None:
             await super().push(SHUTTING_DOWN.render())
             self.transport.close()
