@@ -36,12 +36,13 @@ class QuarantineStore:
 
     name = "quarantine"
 
-    def __init__(self, root: Path | str) -> None:
+    def __init__(self, root: Path | str, create: bool = True) -> None:
         self.root = Path(root)
         self.msgs = self.root / "msgs"
-        for d in (self.root / "tmp", self.msgs):
-            d.mkdir(parents=True, exist_ok=True, mode=0o700)
-        sweep_tmp(self.root)
+        if create:  # the gateway creates it; the operator CLI only reads what is there
+            for d in (self.root / "tmp", self.msgs):
+                d.mkdir(parents=True, exist_ok=True, mode=0o700)
+            sweep_tmp(self.root)
         self._pool = ThreadPoolExecutor(max_workers=2, thread_name_prefix="quarantine")
 
     def path(self, ident: str, suffix: str) -> Path:
@@ -88,6 +89,8 @@ class QuarantineStore:
     def entries(self) -> list[dict[str, Any]]:
         """Every complete entry's sidecar, oldest first."""
         out = []
+        if not self.msgs.is_dir():
+            return []
         for side in sorted(self.msgs.glob("*.json")):
             if ID_PATTERN.match(side.stem) and side.with_suffix(".eml").is_file():
                 try:
@@ -124,7 +127,7 @@ def main(args: argparse.Namespace) -> int:
     except ConfigError as exc:
         print("\n".join(exc.errors), file=sys.stderr)
         return 2
-    store = QuarantineStore(cfg.quarantine_dir)
+    store = QuarantineStore(cfg.quarantine_dir, create=False)
     action, ident = args.action, getattr(args, "id", None)
     if action == "list":
         for m in store.entries():
