@@ -15,6 +15,7 @@ Keys (all optional; defaults in brackets)::
     allowed_clients: [CIDR, ...] [loopback; required for a non-loopback listen]
     max_inflight [32]  data_size_limit [50 MiB + 64 KiB]  max_recipients [1000]  relay_concurrency [16]
     scan_deadline [30]  relay_deadline [120]  timeout [300, > the two]  shutdown_grace [60]  workers [cores]
+    policy_poll [2 s; 0 = SIGHUP only]
     tls: {cert: FILE, key: FILE} (STARTTLS)   security_mailbox: ADDR   bare_newline: normalize | reject
     notify_from: ADDR [null sender]  notify_header_from: "Name <addr>"  hostname: NAME
     limits: {<gateway.extract.base.Limits field>: value}   audit: {recipient_addresses: false}
@@ -92,6 +93,7 @@ class GatewayConfig:
     relay_deadline: float = 120.0
     timeout: float = 300.0
     shutdown_grace: float = 60.0
+    policy_poll: float = 2.0  # seconds between policy file checks; 0 = reload on SIGHUP only
     relay_concurrency: int = 16
     workers: int | None = None
     tls_cert: Path | None = None
@@ -107,6 +109,7 @@ class GatewayConfig:
 
 
 _SIMPLE = {
+    "policy_poll",
     "protocol",
     "internal_domains",
     "partner_domains",

@@ -299,6 +299,7 @@ class Gateway:
         ocr = cfg.limits.ocr_seconds if cfg.limits.ocr else 0.0
         self.scan_wait = cfg.scan_deadline + ocr + 5.0  # the pool answers first; this is a backstop
         self.policy_dir = cfg.policy_dir or bundled_policy_dir()
+        self._policy_seen = self._policy_signature()  # before loading: a change while loading is seen later
         self.policy = load_policy(self.policy_dir)
         self.metrics = Metrics()
         self.scanner = scanner if scanner is not None else make_scanner(cfg)
@@ -323,6 +324,7 @@ class Gateway:
         self.metrics_port = 0
         self._start_metrics = start_metrics
         self._server: asyncio.AbstractServer | None = None
+        self._watch: asyncio.Task[None] | None = None
 
     def _load_templates(self) -> None:
         from gateway.paths import bundled_policy_dir
@@ -382,6 +384,32 @@ class Gateway:
             except OSError as exc:
                 log.warning("metrics endpoint not started: %s", exc.strerror)
         log.info("listening on %s:%d (%s)", self.cfg.listen_host, self.port, self.cfg.protocol)
+        if self.cfg.policy_poll > 0:
+            self._watch = loop.create_task(self._watch_policy())
+
+    def _policy_signature(self) -> tuple[tuple[str, int, int], ...]:
+        """Names, sizes and mtimes of every file under the policy directory (a change triggers a reload)."""
+        out = []
+        for path in sorted(self.policy_dir.rglob("*")):
+            try:
+                st = path.stat()
+            except OSError:
+                continue
+            if path.is_file():
+                out.append((str(path), st.st_size, st.st_mtime_ns))
+        return tuple(out)
+
+    async def _watch_policy(self) -> None:
+        """Reload when a policy file changes (mtime poll, design §7.2); SIGHUP does the same at once."""
+        while not self.stopping:
+            await asyncio.sleep(self.cfg.policy_poll)
+            try:
+                now = await asyncio.to_thread(self._policy_signature)
+            except OSError:
+                continue
+            if now != self._policy_seen:
+                self._policy_seen = now
+                await self.reload()
 
     async def reload(self) -> bool:
         """Reload policies and templates; an invalid policy is rejected and the old one kept."""
@@ -407,6 +435,8 @@ class Gateway:
     async def stop(self) -> None:
         """Stop accepting, 421 to idle connections, finish in-flight messages, close everything."""
         self.stopping = True
+        if self._watch is not None:
+            self._watch.cancel()
         if self._server is not None:
             self._server.close()
         for conn in list(self.connections):

@@ -165,3 +165,19 @@ def test_policy_reload_swaps_and_rejects_invalid(gateway: Any, sinks: Any, h: An
     assert len(sec.received) == 2  # the old policy was kept
     assert gw.metric("dlp_policy_reloads_total", result="ok") == 1
     assert gw.metric("dlp_policy_reloads_total", result="rejected") == 1
+
+
+def test_policy_file_change_is_picked_up_without_a_signal(gateway: Any, sinks: Any, h: Any, tmp_path: Path) -> None:
+    import time
+
+    nxt, sec = sinks(), sinks()
+    pol = policy(tmp_path, "")
+    gw = gateway(next_hop=nxt.url(), secure_route=sec.url(), policy_dir=pol, policy_poll=0.2)
+    (pol / "default.yaml").write_text(
+        "version: 1\nrules:\n  - {id: r, when: {recipients: external, categories: [personnummer]}, action: reroute}\n"
+        "  - {id: default, action: deliver}\n")
+    deadline = time.monotonic() + 10
+    while gw.metric("dlp_policy_reloads_total", result="ok") < 1 and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert send(gw.port, ["anna@gmail.com"], h.sensitive()) == {}
+    assert len(sec.received) == 1
