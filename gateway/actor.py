@@ -111,7 +111,9 @@ class Actor:
         else:
             route = self.next_hop if action == Action.DELIVER else self.secure_route
             tagged = replace(msg, raw=trace_header(msg.incident, action.value, rules, categories) + msg.raw)
+            started = time.monotonic()
             got = await route.send(tagged, rcpts, deadline)
+            self.metrics.relay_seconds(ROUTE_OF[action], time.monotonic() - started)
         out = {}
         for r in rcpts:
             rep = got.get(r) or Reply(451, "4.3.0", "Temporary local problem, please try again later")

@@ -18,6 +18,7 @@ from gateway.model import Action, Category, Reason
 
 ROUTES = ("next_hop", "secure_route", "quarantine", "notify")
 RESULTS = ("ok", "rejected")
+WORKER_CAUSES = ("crash", "timeout", "recycle", "cancelled", "error", "start")
 BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0)
 
 
@@ -57,6 +58,15 @@ class Metrics:
         )
         self.reloads = Counter("dlp_policy_reloads_total", "Policy reloads by result", ["result"], registry=r)
         self.inflight = Gauge("dlp_inflight_messages", "Messages being scanned or handed off", registry=r)
+        # extras of design §8
+        self.relay_duration = Histogram("dlp_relay_duration_seconds", "Hand-off time per route", ["route"],
+                                        buckets=BUCKETS, registry=r)
+        self.worker_restarts = Counter("dlp_worker_restarts_total", "Scan workers replaced, by cause", ["cause"],
+                                       registry=r)
+        build = Gauge("dlp_build_info", "Gateway version", ["version"], registry=r)
+        from gateway import __version__
+
+        build.labels(__version__).set(1)
         self._server: Any = None
 
     def message(self, action: str) -> None:
@@ -79,6 +89,14 @@ class Metrics:
     def delivery_failure(self, route: str) -> None:
         """Count one failed hand-off."""
         self.delivery_failures.labels(_closed(route, ROUTES)).inc()
+
+    def relay_seconds(self, route: str, seconds: float) -> None:
+        """Observe one hand-off's duration."""
+        self.relay_duration.labels(_closed(route, ROUTES)).observe(seconds)
+
+    def worker_restart(self, cause: str) -> None:
+        """Count one replaced scan worker (the pool's ``on_restart`` callback)."""
+        self.worker_restarts.labels(_closed(cause, WORKER_CAUSES)).inc()
 
     def reload(self, ok: bool) -> None:
         """Count one policy reload attempt."""

@@ -239,14 +239,15 @@ class ThreadScanner:
         """Nothing to close."""
 
 
-def make_scanner(cfg: GatewayConfig) -> Any:
+def make_scanner(cfg: GatewayConfig, metrics: Metrics | None = None) -> Any:
     """The extraction worker pool (killable processes), or the thread fallback if it is not installed."""
     try:
         from gateway.extract.pool import ScanPool
     except ImportError:
         log.warning("gateway.extract.pool missing: scanning in threads without isolation")
         return ThreadScanner()
-    return ScanPool(workers=cfg.workers, limits=scan_limits(cfg))
+    on_restart = metrics.worker_restart if metrics is not None else None
+    return ScanPool(workers=cfg.workers, limits=scan_limits(cfg), on_restart=on_restart)
 
 
 def scan_limits(cfg: GatewayConfig) -> Limits:
@@ -302,7 +303,7 @@ class Gateway:
         self._policy_seen = self._policy_signature()  # before loading: a change while loading is seen later
         self.policy = load_policy(self.policy_dir)
         self.metrics = Metrics()
-        self.scanner = scanner if scanner is not None else make_scanner(cfg)
+        self.scanner = scanner if scanner is not None else make_scanner(cfg, self.metrics)
         self.next_hop = next_hop or make_route("next_hop", cfg.next_hop, cfg)
         self.secure_route = secure_route or make_route("secure_route", cfg.secure_route, cfg)
         self.quarantine = QuarantineStore(cfg.quarantine_dir)

@@ -67,6 +67,13 @@ def test_metrics_closed_label_sets() -> None:
     assert get("dlp_smtp_replies_total", {"code": "550"}) == 1 and get("dlp_smtp_replies_total", {"code": "other"}) == 1
     assert get("dlp_delivery_failures_total", {"route": "other"}) == 1
     assert get("dlp_policy_reloads_total", {"result": "rejected"}) == 1
+    m.worker_restart("timeout")
+    m.worker_restart("/etc/passwd")
+    m.relay_seconds("next_hop", 0.02)
+    assert get("dlp_worker_restarts_total", {"cause": "timeout"}) == 1
+    assert get("dlp_worker_restarts_total", {"cause": "other"}) == 1
+    assert get("dlp_relay_duration_seconds_count", {"route": "next_hop"}) == 1
+    assert get("dlp_build_info", {"version": __import__("gateway").__version__}) == 1
     names = {mf.name for mf in m.registry.collect()}
     assert {"dlp_messages", "dlp_findings", "dlp_unscannable", "dlp_scan_duration_seconds", "dlp_smtp_replies",
             "dlp_delivery_failures", "dlp_policy_reloads", "dlp_inflight_messages"} <= names
