@@ -19,6 +19,7 @@ Keys (all optional; defaults in brackets)::
     tls: {cert: FILE, key: FILE} (STARTTLS)   security_mailbox: ADDR   bare_newline: normalize | reject
     notify_from: ADDR [null sender]  notify_header_from: "Name <addr>"  hostname: NAME
     limits: {<gateway.extract.base.Limits field>: value}   audit: {recipient_addresses: false}
+    https: {token_file: FILE | token_env: NAME, ca: FILE}   (for an https:// secure route)
 
 Security: the file is trusted operator input, but it is still validated strictly (unknown keys are
 errors, so a typo cannot silently turn a control off). ``allowed_clients`` defaults to loopback: the
@@ -94,6 +95,9 @@ class GatewayConfig:
     timeout: float = 300.0
     shutdown_grace: float = 60.0
     policy_poll: float = 2.0  # seconds between policy file checks; 0 = reload on SIGHUP only
+    https_token_file: Path | None = None  # bearer token for an https:// secure route (file or environment,
+    https_token_env: str | None = None  # never in the config itself, never logged)
+    https_ca: Path | None = None  # CA bundle for an https:// secure route
     relay_concurrency: int = 16
     workers: int | None = None
     tls_cert: Path | None = None
@@ -129,6 +133,7 @@ _SIMPLE = {
     "hostname",
 }
 _KEYS = _SIMPLE | {
+    "https",
     "listen",
     "next_hop",
     "secure_route",
@@ -234,6 +239,12 @@ def _convert(key: str, value: Any) -> Mapping[str, Any]:
         return _tls(value)
     if key == "limits":
         return {"limits": _limits(value)}
+    if key == "https":
+        if not isinstance(value, dict) or set(value) - {"token_file", "token_env", "ca"}:
+            raise ValueError("https takes token_file, token_env and ca")
+        return {"https_token_file": Path(value["token_file"]) if value.get("token_file") else None,
+                "https_token_env": str(value["token_env"]) if value.get("token_env") else None,
+                "https_ca": Path(value["ca"]) if value.get("ca") else None}
     if key == "audit":
         if not isinstance(value, dict) or set(value) - {"recipient_addresses"}:
             raise ValueError("audit takes only recipient_addresses")

@@ -277,7 +277,19 @@ def make_route(name: str, spec: RouteSpec, cfg: GatewayConfig) -> Route:
         return MaildirRoute(name, Path(spec.target))
     from gateway.deliver.https import HttpsRoute
 
-    return HttpsRoute(name, spec.target, concurrency=cfg.relay_concurrency)
+    return HttpsRoute(name, spec.target, concurrency=cfg.relay_concurrency, token=https_token(cfg),
+                      ca_file=str(cfg.https_ca) if cfg.https_ca else None)
+
+
+def https_token(cfg: GatewayConfig) -> str | None:
+    """The secure route's bearer token, from a file or the environment (never from the config text)."""
+    import os
+
+    if cfg.https_token_file is not None:
+        return cfg.https_token_file.read_text(encoding="utf-8").strip() or None
+    if cfg.https_token_env:
+        return os.environ.get(cfg.https_token_env) or None
+    return None
 
 
 class Gateway:

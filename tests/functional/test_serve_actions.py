@@ -139,6 +139,17 @@ def test_https_secure_route_posts_message_and_metadata(gateway: Any, sinks: Any,
     assert b'"recipients": ["anna@gmail.com"]' in body and original in body
 
 
+def test_https_secure_route_sends_bearer_token_from_file(gateway: Any, sinks: Any, h: Any, api: Any,
+                                                         tmp_path: Path) -> None:
+    token = tmp_path / "token"
+    token.write_text("s3cret-token\n")
+    gw = gateway(next_hop=sinks().url(), secure_route=f"http://127.0.0.1:{api.server_address[1]}/m",
+                 https_token_file=token)
+    assert send(gw.port, ["anna@gmail.com"], h.sensitive()) == {}
+    [(headers, _)] = _Api.seen
+    assert headers["Authorization"] == "Bearer s3cret-token"
+
+
 def test_https_secure_route_error_is_451(gateway: Any, sinks: Any, h: Any, api: Any) -> None:
     _Api.status = 503
     gw = gateway(next_hop=sinks().url(), secure_route=f"http://127.0.0.1:{api.server_address[1]}/messages")

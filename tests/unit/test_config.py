@@ -30,7 +30,8 @@ def test_full_config_file(tmp_path: Path) -> None:
         "policy_dir: policies/\ninternal_domains: [Kommun.Example.SE]\npartner_domains: [region.example.se]\n"
         "allowed_clients: [10.0.0.0/8, '::1']\nmax_inflight: 8\ndata_size_limit: 1048576\nmax_recipients: 50\n"
         "scan_deadline: 20\nrelay_deadline: 40\ntimeout: 90\nsecurity_mailbox: sec@kommun.example.se\n"
-        "bare_newline: reject\nlimits: {max_pdf_pages: 100}\naudit: {recipient_addresses: true}\n")
+        "bare_newline: reject\nlimits: {max_pdf_pages: 100}\naudit: {recipient_addresses: true}\n"
+        "https: {token_env: SAKRA_TOKEN, ca: /etc/ssl/sakra.pem}\n")
     cfg = load(f)
     assert (cfg.listen_host, cfg.listen_port, cfg.protocol) == ("0.0.0.0", 2525, "lmtp")
     assert cfg.next_hop == RouteSpec("smtp", "127.0.0.1", 10026, "opportunistic")
@@ -41,7 +42,7 @@ def test_full_config_file(tmp_path: Path) -> None:
     assert (cfg.max_inflight, cfg.data_size_limit, cfg.max_recipients) == (8, 1048576, 50)
     assert (cfg.scan_deadline, cfg.relay_deadline, cfg.timeout) == (20.0, 40.0, 90.0)
     assert cfg.bare_newline == "reject" and cfg.limits.max_pdf_pages == 100 and cfg.audit_recipient_addresses
-    assert cfg.source == str(f)
+    assert cfg.source == str(f) and cfg.https_token_env == "SAKRA_TOKEN" and cfg.https_ca == Path("/etc/ssl/sakra.pem")
 
 
 @pytest.mark.parametrize(
