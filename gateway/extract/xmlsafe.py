@@ -292,6 +292,8 @@ def open_part(data: bytes, location: Location, budget: Budget) -> zipfile.ZipFil
         return open_zip(data, budget.limits)
     except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, EOFError, ValueError, struct.error):
         return Unscannable(location, Reason.CORRUPT, "zip")
+    except NotImplementedError:  # zipfile: "zip file version 9.1", unknown compression
+        return Unscannable(location, Reason.UNSUPPORTED, "zip feature")
 
 
 def read_or_unscannable(

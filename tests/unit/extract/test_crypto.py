@@ -46,7 +46,8 @@ def run(data: bytes, sniffed: str = "smime") -> list[TextChunk | Part | Unscanna
 @pytest.mark.parametrize("chunked", [False, True])
 def test_hand_built_signed_data_is_read(chunked: bool) -> None:
     assert signed_content(hand_signed(CONTENT, chunked)) == CONTENT
-    chunks = [i for i in run(hand_signed(CONTENT, chunked)) if isinstance(i, TextChunk)]
+    chunks = [i for i in run(hand_signed(CONTENT, chunked))
+              if isinstance(i, TextChunk) and not str(i.location).endswith("> headers")]
     assert [(str(c.location), c.text.strip()) for c in chunks] == [
         ("attachment[1] smime.p7m > body[text/plain]", f"Sekretessbelagd {PNR}")]
 
