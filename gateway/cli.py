@@ -104,8 +104,34 @@ def _check_policy(args: argparse.Namespace) -> int:
     except FileNotFoundError as exc:
         print(f"dlp-gateway: {exc}", file=sys.stderr)
         return 1
+    problems = _data_file_problems(policy)
+    for line in problems:
+        print(line, file=sys.stderr)
+    if problems:
+        return 1
     print(f"ok: {len(policy.rules)} rules ({policy.source})")
     return 0
+
+
+def _data_file_problems(policy: Policy) -> list[str]:
+    """``file:line`` problems in the lexicons and label mapping the policy uses."""
+    from pathlib import Path as _Path
+
+    import yaml
+
+    from gateway.detect import labels, lexicon
+
+    settings = policy.detector_settings()
+    dirs = [*settings.get("health", {}).get("lexicon_dirs", ()), *settings.get("special_category", {}).get(
+        "lexicon_dirs", ())]
+    problems = lexicon.validate(list(dict.fromkeys(dirs)))
+    label_file = settings.get("labels", {}).get("file")
+    if label_file:
+        try:
+            labels.load_config(_Path(str(label_file)), labels.load_config(labels.bundled_labels_file()))
+        except (OSError, ValueError, yaml.YAMLError) as exc:
+            problems.append(f"{label_file}:0: {exc.__class__.__name__}: {exc}")
+    return problems
 
 
 # --- scan -------------------------------------------------------------------------------------------

@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from fnmatch import fnmatchcase
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from gateway.extract.base import Limits
@@ -81,8 +82,35 @@ class Policy:
         return evaluate(self, msg, result)
 
     def scan_settings(self, limits: Limits | None = None) -> ScanSettings:
-        """What a scan needs from this policy: threshold and detector switches."""
+        """What a scan needs from this policy: threshold, detector switches, and the operator's data files.
+
+        A policy directory other than the bundled one contributes its ``lexicons/`` (to the health and
+        special-category lexicons) and its ``labels.yaml`` (over the bundled label mapping) unless the
+        policy's ``detectors:`` section names files itself.
+        """
         from gateway.scan import ScanSettings
 
         return ScanSettings(limits=limits or Limits(), report_threshold=self.report_threshold,
-                            detectors=self.detectors)
+                            detectors=self.detector_settings())
+
+    def detector_settings(self) -> dict[str, dict[str, Any]]:
+        """Per-detector settings with the policy directory's own lexicons and label file filled in."""
+        out: dict[str, dict[str, Any]] = {k: dict(v) for k, v in self.detectors.items() if isinstance(v, Mapping)}
+        root = Path(self.source) if self.source else None
+        if root is None or not root.is_dir() or _is_bundled(root):
+            return out
+        if (root / "lexicons").is_dir():
+            for det in ("health", "special_category"):
+                out.setdefault(det, {}).setdefault("lexicon_dirs", [str(root / "lexicons")])
+        if (root / "labels.yaml").is_file():
+            out.setdefault("labels", {}).setdefault("file", str(root / "labels.yaml"))
+        return out
+
+
+def _is_bundled(root: Path) -> bool:
+    from gateway.paths import bundled_policy_dir
+
+    try:
+        return root.resolve() == bundled_policy_dir().resolve()
+    except FileNotFoundError:
+        return False

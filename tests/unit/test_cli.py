@@ -84,3 +84,31 @@ def test_check_policy(tmp_path: Path) -> None:
     (tmp_path / "default.yaml").write_text("rules:\n  - {id: x, action: nope}\n")
     proc = _run("check-policy", str(tmp_path))
     assert proc.returncode == 1 and b"default.yaml:2:" in proc.stderr
+
+
+def _custom_policy(root: Path, lexicon_line: str) -> Path:
+    import shutil
+
+    from gateway.paths import bundled_policy_dir
+
+    root.mkdir()
+    shutil.copy(bundled_policy_dir() / "default.yaml", root / "default.yaml")
+    (root / "lexicons").mkdir()
+    (root / "lexicons" / "health_local.txt").write_text(lexicon_line + "\n", encoding="utf-8")
+    return root
+
+
+def test_policy_dir_lexicon_extends_detection(tmp_path: Path) -> None:
+    policy = _custom_policy(tmp_path / "pol", "zorblaxsyndrom any S cond:zorblax")
+    msg = _write(tmp_path / "m.eml", "Hej! Eleven Kalle Svensson har zorblaxsyndrom, så han kommer senare.")
+    plain = json.loads(_run("scan", "--json", str(msg)).stdout)
+    custom = json.loads(_run("scan", "--json", "--policy", str(policy), str(msg)).stdout)
+    assert plain["categories"] == [] and plain["action"] == "deliver"
+    assert custom["categories"] == ["health"] and custom["action"] == "reroute", custom
+    assert _run("check-policy", str(policy)).returncode == 0
+
+
+def test_check_policy_reports_a_broken_lexicon_line(tmp_path: Path) -> None:
+    policy = _custom_policy(tmp_path / "pol", "zorblax nowhere Q")
+    proc = _run("check-policy", str(policy))
+    assert proc.returncode == 1 and b"health_local.txt:1" in proc.stderr, proc.stderr
