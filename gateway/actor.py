@@ -9,7 +9,8 @@
   the next hop permanently refuses some recipients but accepts others, the client gets 250 and the sender
   an "undeliverable" notice (what an MTA does after accepting).
 * LMTP: one reply per recipient, exactly the outcome of its own group.
-Notices (reroute, block, test_notify, security copy) are sent after the hand-offs and never change a reply.
+Notices (reroute, block, test_notify, security copy) are sent in the background after the reply is decided and
+never change or delay it; a graceful stop waits for them.
 
 Security: replies are built from constants and templates (ASCII, no content); the trace header is built
 from our own ASCII tokens only.
@@ -18,8 +19,9 @@ from our own ASCII tokens only.
 from __future__ import annotations
 
 import asyncio
+import logging
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Coroutine, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -30,6 +32,7 @@ from gateway.model import Action, Category, Decision, Message, Mode, Reply, Verd
 from gateway.quarantine import QuarantineStore
 from gateway.replies import DEFAULT_TEMPLATES, BlockTemplate, block_reply, ok
 
+log = logging.getLogger("dlp.actor")
 ROUTE_OF = {Action.DELIVER: "next_hop", Action.REROUTE: "secure_route", Action.QUARANTINE: "quarantine"}
 
 
@@ -59,6 +62,7 @@ class Actor:
     templates: Mapping[str, BlockTemplate] = field(default_factory=lambda: dict(DEFAULT_TEMPLATES))
     lmtp: bool = False
     relay_deadline: float = 120.0
+    background: set[asyncio.Task[None]] = field(default_factory=set)
 
     async def act(self, msg: Message, verdict: Verdict) -> dict[str, Reply]:
         """One reply per recipient address (under SMTP all identical)."""
@@ -68,7 +72,7 @@ class Actor:
             self.metrics.message(Action.BLOCK)
         if blocked and not self.lmtp:
             reply = self._block(blocked[0], msg, categories)
-            await self._notices(msg, verdict, {}, categories)
+            self._later(self._notices(msg, verdict, {}, categories))
             return {d.recipient.address: reply for d in verdict.decisions}
         replies = {d.recipient.address: self._block(d, msg, categories) for d in blocked}
         groups: dict[Action, list[Decision]] = {}
@@ -85,8 +89,20 @@ class Actor:
             replies.update(got)
         final = replies if self.lmtp else self._single(msg, verdict, replies)
         if self.lmtp or all(200 <= r.code < 300 for r in final.values()):
-            await self._notices(msg, verdict, replies, categories)
+            self._later(self._notices(msg, verdict, dict(replies), categories))
         return final
+
+    def _later(self, job: Coroutine[Any, Any, None]) -> None:
+        """Send notices after the reply: a slow next hop must not delay (or time out) the client's answer.
+        A notice lost in a crash is acceptable; the message itself was already handed off."""
+        task = asyncio.get_running_loop().create_task(_guarded(job))
+        self.background.add(task)
+        task.add_done_callback(self.background.discard)
+
+    async def drain(self, timeout: float) -> None:
+        """Wait for pending notices (graceful stop)."""
+        if self.background:
+            await asyncio.wait(set(self.background), timeout=timeout)
 
     def _block(self, d: Decision, msg: Message, categories: Sequence[str]) -> Reply:
         name = d.reply or ("unscannable" if categories == [Category.UNSCANNABLE.value] else "sensitive")
@@ -175,3 +191,10 @@ class Actor:
         for res in results:
             if res is not True:
                 self.metrics.delivery_failure("notify")
+
+
+async def _guarded(job: Coroutine[Any, Any, None]) -> None:
+    try:
+        await job
+    except Exception:
+        log.error("sending notices failed", exc_info=True)

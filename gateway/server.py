@@ -466,6 +466,7 @@ class Gateway:
         for conn in list(self.connections):
             if conn.transport is not None:
                 conn.transport.close()
+        await self.actor.drain(max(1.0, until - loop.time()))
         await asyncio.sleep(0)
         for closer in (
             self.scanner.close,

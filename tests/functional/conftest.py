@@ -320,8 +320,19 @@ def lmtp_send(port: int, sender: str, rcpts: list[str], data: bytes, timeout: fl
     return out
 
 
+def wait_until(pred: Callable[[], bool], timeout: float = 10.0) -> bool:
+    """Poll until ``pred()`` (notices are sent in the background, after the reply)."""
+    deadline = time.monotonic() + timeout
+    while not pred():
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(0.02)
+    return True
+
+
 @pytest.fixture
 def h() -> SimpleNamespace:
     """Helpers for tests (conftest modules are not importable under --import-mode=importlib)."""
     return SimpleNamespace(mail=mail, sensitive=sensitive, strip_trace=strip_trace, lmtp_send=lmtp_send,
-                           free_port=free_port, ScriptedSink=ScriptedSink, SE_TEST=SE_TEST)
+                           free_port=free_port, ScriptedSink=ScriptedSink, SE_TEST=SE_TEST,
+                           wait_until=wait_until)

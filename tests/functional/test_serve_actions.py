@@ -92,6 +92,7 @@ def test_block_with_sender_notice_and_security_copy(gateway: Any, sinks: Any, h:
     with pytest.raises(smtplib.SMTPDataError) as exc:
         send(gw.port, ["anna@gmail.com"], h.sensitive())
     assert exc.value.smtp_code == 550 and b"Treserva" in exc.value.smtp_error
+    assert h.wait_until(lambda: len(nxt.received) == 2)
     by_rcpt = {r.rcpts[0]: r for r in nxt.received}
     assert set(by_rcpt) == {"kalle@kommun.example.se", "security@kommun.example.se"}
     notice = message_from_bytes(by_rcpt["kalle@kommun.example.se"].data)

@@ -33,6 +33,7 @@ def test_notice_to_a_utf8_sender(gateway: Any, sinks: Any, h: Any) -> None:
         assert s.sendmail("örjan@kommun.example.se", ["anna@gmail.com"], h.sensitive(),
                           mail_options=["SMTPUTF8"]) == {}
     assert len(sec.received) == 1
+    assert h.wait_until(lambda: len(nxt.received) == 1)
     [notice] = nxt.received
     assert notice.rcpts == ["örjan@kommun.example.se"] and "SMTPUTF8" in notice.mail_options
     assert "Säkra meddelanden" in message_from_bytes(notice.data).get_payload(decode=True).decode("utf-8")

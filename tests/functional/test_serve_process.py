@@ -85,6 +85,7 @@ def test_embedded_default_end_to_end(tmp_path: Path, h: Any) -> None:
             with pytest.raises(smtplib.SMTPDataError) as exc:
                 s.sendmail("kalle@kommun.example.se", ["anna@gmail.com"], m.as_bytes().replace(b"\n", b"\r\n"))
             assert exc.value.smtp_code == 550 and exc.value.smtp_error.startswith(b"5.7.1")
+        assert h.wait_until(lambda: len(maildir(tmp_path / "var/outbound")) == 2)  # clean + the notice
         outbound, secure = maildir(tmp_path / "var/outbound"), maildir(tmp_path / "var/secure")
         assert len(secure) == 1 and h.SE_TEST.encode() in secure[0] and b"action=reroute" in secure[0]
         assert sum(b"Subject: clean" in x for x in outbound) == 1

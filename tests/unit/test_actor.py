@@ -109,7 +109,13 @@ def test_test_notify_mode_delivers_and_tells_the_sender(tmp_path: Path) -> None:
     msg = message("a@gmail.com")
     d = Decision(msg.rcpts[0], Action.DELIVER, Action.REROUTE, "sensitive-external", Mode.TEST_NOTIFY,
                  notify=frozenset({"sender"}))
-    replies = asyncio.run(actor.act(msg, Verdict(msg.incident, (d,), PNR)))
+    async def go() -> dict[str, Reply]:
+        replies = await actor.act(msg, Verdict(msg.incident, (d,), PNR))
+        assert len(nxt.sent) == 1  # the notice follows the reply
+        await actor.drain(5)
+        return replies
+
+    replies = asyncio.run(go())
     assert replies["a@gmail.com"].code == 250 and sec.sent == []
     assert [h.rcpts for h in nxt.sent] == [("a@gmail.com",), ("kalle@kommun.example.se",)]
     assert b"kind=test_notify" in nxt.sent[1].msg.raw
