@@ -9,7 +9,7 @@ Security: ``yaml.safe_load`` semantics only (compose + our own construction); re
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -17,7 +17,7 @@ import yaml
 
 from gateway.model import Action, Category, Mode, Reason, Scope
 from gateway.paths import bundled_policy_dir
-from gateway.policy.model import Condition, Policy, Rule
+from gateway.policy.model import Condition, Policy, Rule, with_data_files
 
 _TOP_KEYS = {"version", "mode", "report_threshold", "detectors", "rules", "groups"}
 _RULE_KEYS = {"id", "description", "when", "action", "mode", "reply", "notify"}
@@ -60,6 +60,7 @@ def load_policy(directory: Path | str | None = None) -> Policy:
     policy = None
     if top is not None:
         policy = _policy(top, top_ctx, rules, str(root))
+        policy = replace(policy, detectors=with_data_files(root, policy.detectors))
     _check_ids(policy, errors)
     if errors or policy is None:
         raise PolicyError(errors or [f"{base}:0: empty policy"])

@@ -82,29 +82,33 @@ class Policy:
         return evaluate(self, msg, result)
 
     def scan_settings(self, limits: Limits | None = None) -> ScanSettings:
-        """What a scan needs from this policy: threshold, detector switches, and the operator's data files.
-
-        A policy directory other than the bundled one contributes its ``lexicons/`` (to the health and
-        special-category lexicons) and its ``labels.yaml`` (over the bundled label mapping) unless the
-        policy's ``detectors:`` section names files itself.
-        """
+        """What a scan needs from this policy: threshold and per-detector settings (data files included)."""
         from gateway.scan import ScanSettings
 
         return ScanSettings(limits=limits or Limits(), report_threshold=self.report_threshold,
-                            detectors=self.detector_settings())
+                            detectors=self.detectors)
 
     def detector_settings(self) -> dict[str, dict[str, Any]]:
-        """Per-detector settings with the policy directory's own lexicons and label file filled in."""
-        out: dict[str, dict[str, Any]] = {k: dict(v) for k, v in self.detectors.items() if isinstance(v, Mapping)}
-        root = Path(self.source) if self.source else None
-        if root is None or not root.is_dir() or _is_bundled(root):
-            return out
-        if (root / "lexicons").is_dir():
-            for det in ("health", "special_category"):
-                out.setdefault(det, {}).setdefault("lexicon_dirs", [str(root / "lexicons")])
-        if (root / "labels.yaml").is_file():
-            out.setdefault("labels", {}).setdefault("file", str(root / "labels.yaml"))
+        """Per-detector settings (a copy), as the scan sees them."""
+        return {k: dict(v) for k, v in self.detectors.items() if isinstance(v, Mapping)}
+
+
+def with_data_files(root: Path, detectors: Mapping[str, Any]) -> dict[str, Any]:
+    """Per-detector settings with a policy directory's own ``lexicons/`` and ``labels.yaml`` filled in.
+
+    Done once at load (not per message): a directory other than the bundled one contributes its lexicons to
+    the health and special-category detectors and its label mapping over the bundled one, unless the policy's
+    ``detectors:`` section names files itself.
+    """
+    out: dict[str, Any] = {k: dict(v) if isinstance(v, Mapping) else v for k, v in detectors.items()}
+    if not root.is_dir() or _is_bundled(root):
         return out
+    if (root / "lexicons").is_dir():
+        for det in ("health", "special_category"):
+            out.setdefault(det, {}).setdefault("lexicon_dirs", [str(root / "lexicons")])
+    if (root / "labels.yaml").is_file():
+        out.setdefault("labels", {}).setdefault("file", str(root / "labels.yaml"))
+    return out
 
 
 def _is_bundled(root: Path) -> bool:
