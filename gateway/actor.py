@@ -28,9 +28,9 @@ from typing import Any
 from gateway.deliver.base import Route
 from gateway.deliver.notify import Notifier
 from gateway.metrics import Metrics
-from gateway.model import Action, Category, Decision, Message, Mode, Reply, Verdict
+from gateway.model import Action, Decision, Message, Mode, Reply, Verdict
 from gateway.quarantine import QuarantineStore
-from gateway.replies import DEFAULT_TEMPLATES, BlockTemplate, block_reply, ok
+from gateway.replies import DEFAULT_TEMPLATES, BlockTemplate, block_reply_for, ok
 
 log = logging.getLogger("dlp.actor")
 ROUTE_OF = {Action.DELIVER: "next_hop", Action.REROUTE: "secure_route", Action.QUARANTINE: "quarantine"}
@@ -105,11 +105,7 @@ class Actor:
             await asyncio.wait(set(self.background), timeout=timeout)
 
     def _block(self, d: Decision, msg: Message, categories: Sequence[str]) -> Reply:
-        name = d.reply or ("unscannable" if categories == [Category.UNSCANNABLE.value] else "sensitive")
-        template = (
-            self.templates.get(name) or self.templates.get("sensitive") or DEFAULT_TEMPLATES["sensitive"]
-        )
-        return block_reply(template, msg.incident, categories, d.rule)
+        return block_reply_for(self.templates, d.reply, msg.incident, categories, d.rule)
 
     async def _handoff(
         self, action: Action, ds: list[Decision], msg: Message, categories: Sequence[str], deadline: float

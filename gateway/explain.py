@@ -7,11 +7,14 @@ from __future__ import annotations
 
 import argparse
 import sys
+from collections.abc import Mapping
+from pathlib import Path
 
 from gateway.envelope import build_message, domain_of
 from gateway.model import Finding, Verdict
 from gateway.policy import PolicyError, load_policy
 from gateway.policy.evaluate import evaluate
+from gateway.replies import DEFAULT_TEMPLATES, BlockTemplate, block_reply_for, load_templates
 
 
 def explain(args: argparse.Namespace) -> int:
@@ -24,6 +27,7 @@ def explain(args: argparse.Namespace) -> int:
     except PolicyError as exc:
         print("\n".join(exc.errors), file=sys.stderr)
         return 2
+    templates = load_templates(Path(policy.source) if policy.source else None)
     status = 0
     for name in args.paths:
         try:
@@ -36,7 +40,7 @@ def explain(args: argparse.Namespace) -> int:
         internal = [domain_of(args.sender)] if args.sender else []
         msg = build_message(raw, sender, args.to or [DEFAULT_TO], internal)
         verdict = evaluate(policy, msg, scan_bytes(msg.raw, policy.scan_settings()))
-        print(render(name, verdict))
+        print(render(name, verdict, templates))
     return status
 
 
@@ -46,9 +50,10 @@ def _finding(f: Finding) -> str:
     return f"{head} [{ev}] in {f.location}"
 
 
-def render(name: str, verdict: Verdict) -> str:
+def render(name: str, verdict: Verdict, templates: Mapping[str, BlockTemplate] | None = None) -> str:
     """The human-readable account of one verdict."""
     res = verdict.result
+    templates = templates if templates is not None else DEFAULT_TEMPLATES
     out = [f"== {name}  (incident {verdict.incident}, scan {res.scan_ms:.1f} ms)", "parts:"]
     out += [f"    {p.location or 'message'}: declared {p.declared_type}, sniffed {p.sniffed_type}, "
             f"extractor {p.extractor}, {p.chars} chars, {p.size} bytes" for p in res.parts] or ["    (body only)"]
@@ -64,4 +69,8 @@ def render(name: str, verdict: Verdict) -> str:
     for d in verdict.decisions:
         out.append(f"    {d.recipient.domain} ({d.recipient.scope}): {d.action} by rule {d.rule} "
                    f"(mode {d.mode}, intended {d.intended})")
+        if d.action == "block":
+            cats = [str(c) for c in res.categories]
+            reply = block_reply_for(templates, d.reply, verdict.incident, cats, d.rule)
+            out += ["      reply: " + line for line in reply.render().split("\r\n")]
     return "\n".join(out)

@@ -140,6 +140,15 @@ def block_reply(template: BlockTemplate, incident: str, categories: Sequence[str
     return Reply(550, "5.7.1", "\n".join(lines))
 
 
+def block_reply_for(
+    templates: Mapping[str, BlockTemplate], name: str | None, incident: str, categories: Sequence[str], rule: str
+) -> Reply:
+    """The 550 for a block: the rule's named template, else ``unscannable``/``sensitive`` by what was found."""
+    name = name or ("unscannable" if list(categories) == ["unscannable"] else "sensitive")
+    template = templates.get(name) or templates.get("sensitive") or DEFAULT_TEMPLATES["sensitive"]
+    return block_reply(template, incident, categories, rule)
+
+
 def render_lmtp(replies: Sequence[Reply]) -> str:
     """One complete reply per recipient, in RCPT order (what Postfix's LMTP client reads after '.')."""
     return "\r\n".join(r.render() for r in replies)
