@@ -14,6 +14,7 @@ Exception text is logged without the message and never sent to the client.
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 import re
 import time
@@ -36,8 +37,10 @@ BAD_SENDER = Reply(553, "5.1.7", "Bad sender address syntax")
 BAD_RCPT = Reply(553, "5.1.3", "Bad recipient address syntax")
 
 
+@functools.lru_cache(maxsize=8192)
 def valid_address(address: str, utf8: bool) -> bool:
-    """Syntax only (no DNS): what we accept as an envelope address."""
+    """Syntax only (no DNS): what we accept as an envelope address (cached: the same senders and
+    recipients recur all day, and email-validator costs ~0.1 ms per call)."""
     if len(address) > 254 or any(c in address for c in "\r\n\0<>"):
         return False
     try:
