@@ -273,7 +273,32 @@ def false_positives(total: int, seed: int) -> None:
         print(f"  {name:<9} reported {reported / per:8.4%}   any hit {anyhit / per:8.4%}   ({per / dt:,.0f} sentences/s)")
 
 
-def presidio(chunks: list[str]) -> None:
+def _traps() -> dict[str, tuple[str, bool]]:
+    """Inputs others get wrong (design §6.2), built from Skatteverket's files: (text, report expected?)."""
+    pnr = (IDS / "se_testpersonnummer_skatteverket.txt").read_text().split()[0]  # 12 digits
+    ten = pnr[2:]
+    rows = (IDS / "se_testsamordningsnummer_skatteverket.tsv").read_text().splitlines()[1:]
+    month00 = next(r.split("\t")[0] for r in rows if r.endswith("month_00"))
+    feb30 = "900230238"
+    feb30 += luhn.calc_check_digit(feb30)
+    return {
+        "30 February, valid Luhn": (f"Personnummer {feb30[:6]}-{feb30[6:]} enligt ansökan.", False),
+        "inside a token": (f"Artikel X{ten}Y i lager.", False),
+        "11-digit run (tail is valid)": (f"Referens 7{ten} gäller.", False),
+        "month 00 samordningsnummer": (f"Samordningsnummer {month00[:8]}-{month00[8:]} har tilldelats.", True),
+        "valid number after bankgiro": (f"Betala till bankgiro {ten[:6]}-{ten[6:]} senast fredag.", False),
+        "valid number, keyword": (f"Elevens personnummer är {pnr[:8]}-{pnr[8:]}.", True),
+    }
+
+
+def _ours_swedish(text: str) -> bool:
+    det = [d for d in registered() if d.id == "se_personnummer"]
+    t = Text(normalize(text), LOC, "body")
+    return any(h.confidence >= 0.7 for d in det for h in d.detect(t, DetectContext()))
+
+
+def presidio(chunks: list[str], probes: int = 20_000, seed: int = 1) -> None:
+    """Presidio's SePersonnummerRecognizer on the same inputs: speed, recall, false positives, traps."""
     try:
         from presidio_analyzer import predefined_recognizers  # type: ignore
 
@@ -281,11 +306,32 @@ def presidio(chunks: list[str]) -> None:
     except Exception:
         print("presidio-analyzer (SePersonnummerRecognizer) not importable: comparison skipped")
         return
+
+    def theirs(text: str) -> list[tuple[int, int]]:
+        return [(r.start, r.end) for r in rec.analyze(text, entities=rec.supported_entities) if r.score >= 0.5]
+
     mb = sum(len(c.encode()) for c in chunks) / 1e6
     t0 = time.perf_counter()
-    for c in chunks:
-        rec.analyze(c, entities=rec.supported_entities)
-    print(f"presidio SePersonnummerRecognizer: {mb / (time.perf_counter() - t0):.1f} MB/s")
+    spans = [theirs(c) for c in chunks]
+    rate = mb / (time.perf_counter() - t0)
+    expected = found = 0
+    for c, sp, inserted in zip(chunks, spans, INSERTED, strict=False):
+        swedish = {v for v in inserted if len(v) == 10}
+        got = {"".join(ch for ch in c[a:b] if ch.isdigit())[-10:] for a, b in sp}
+        expected += len(swedish)
+        found += len(swedish & got)
+    print(f"presidio SePersonnummerRecognizer: {rate:.1f} MB/s; recall on inserted Swedish test numbers "
+          f"{found}/{expected}")
+    rnd = random.Random(seed + 1)
+    for name, make in _fp_shapes(rnd).items():
+        texts = [make() for _ in range(probes // 4)]
+        ours = sum(_ours_swedish(t) for t in texts)
+        their = sum(bool(theirs(t)) for t in texts)
+        print(f"  false positives, {name:<9} ({len(texts):,}): presidio {their / len(texts):8.4%}   "
+              f"ours (se_personnummer) {ours / len(texts):8.4%}")
+    for name, (text, want) in _traps().items():
+        print(f"  trap {name:<30} expected {'report' if want else 'nothing':<7}  presidio "
+              f"{'report' if theirs(text) else 'nothing':<7}  ours {'report' if _ours_swedish(text) else 'nothing'}")
 
 
 def main(argv: Sequence[str] | None = None) -> int:
