@@ -8,8 +8,8 @@ runs (after one warm-up), ms per MB of the attachment, peak RSS and RSS growth o
 imports and input building. The same-run baseline is stdlib ``email`` parsing plus decoding every payload
 of the same message (what any gateway pays before reading a format); ``ratio`` = ours / baseline.
 
-More suites (e.g. hostile inputs) plug in by appending a ``Callable[[argparse.Namespace], list[Row]]`` to
-``SUITES``.
+More suites plug in by appending a ``Callable[[argparse.Namespace], list[Row]]`` to ``SUITES``; the last one
+runs ``bench/bombs.py`` (1 GiB zip bomb, nested bomb, 100k entries, gzip bomb: time to reject and peak RSS).
 
 Security: synthetic documents with Skatteverket test numbers only.
 """
@@ -267,7 +267,17 @@ def bench_extraction(args: argparse.Namespace) -> list[Row]:
     return rows
 
 
-SUITES: list[Callable[[argparse.Namespace], list[Row]]] = [bench_extraction]
+def bench_bombs(args: argparse.Namespace) -> list[Row]:
+    """Time and peak RSS to reject the 1 GiB zip bomb and the other hostile archives (``bench/bombs.py``)."""
+    import subprocess
+
+    print("\n# hostile inputs (bench/bombs.py): time to reject, peak RSS")
+    cmd = [sys.executable, str(ROOT / "bench" / "bombs.py"), "--runs", str(min(args.runs, 3))]
+    subprocess.run(cmd + (["--quick"] if args.quick else []), check=True)
+    return []
+
+
+SUITES: list[Callable[[argparse.Namespace], list[Row]]] = [bench_extraction, bench_bombs]
 
 
 def main() -> None:
