@@ -21,10 +21,10 @@ from gateway.extract.base import Budget, Item, extractor
 from gateway.extract.ooxml import unwrap_ole_object
 from gateway.extract.xmlsafe import (
     Spec,
-    XmlRejectedError,
     element_text,
     iterparse,
     local,
+    metadata_chunk,
     open_part,
     read_or_unscannable,
     text_or_unscannable,
@@ -87,21 +87,7 @@ def metadata_items(zf: zipfile.ZipFile, location: Location, budget: Budget) -> I
     info = _member(zf, "meta.xml")
     if info is None:
         return
-    where = location.child("meta.xml")
-    data = read_or_unscannable(zf, info, where, budget)
-    if isinstance(data, Unscannable):
-        yield data
-        return
-    try:
-        text = _meta_text(data)
-    except XmlRejectedError:
-        yield Unscannable(where, Reason.CORRUPT, "xml entity declaration")
-        return
-    except (SyntaxError, ValueError):
-        yield Unscannable(where, Reason.CORRUPT, "xml")
-        return
-    if text:
-        yield TextChunk(where, "metadata", text)
+    yield from metadata_chunk(zf, info, location.child("meta.xml"), budget, _meta_text)
 
 
 def member_text(

@@ -29,10 +29,10 @@ import olefile
 from gateway.extract.base import Budget, Item, extractor
 from gateway.extract.xmlsafe import (
     Spec,
-    XmlRejectedError,
     element_text,
     iterparse,
     local,
+    metadata_chunk,
     open_part,
     read_or_unscannable,
     text_or_unscannable,
@@ -159,20 +159,7 @@ def metadata_items(zf: zipfile.ZipFile, location: Location, budget: Budget) -> I
         if parse is None:
             continue
         where = member_location(location, info.filename.rsplit("/", 1)[-1])
-        data = read_or_unscannable(zf, info, where, budget)
-        if isinstance(data, Unscannable):
-            yield data
-            continue
-        try:
-            text = parse(data)
-        except XmlRejectedError:
-            yield Unscannable(where, Reason.CORRUPT, "xml entity declaration")
-            continue
-        except (SyntaxError, ValueError):
-            yield Unscannable(where, Reason.CORRUPT, "xml")
-            continue
-        if text:
-            yield TextChunk(where, "metadata", text)
+        yield from metadata_chunk(zf, info, where, budget, parse)
 
 
 def embedded_items(zf: zipfile.ZipFile, part: Part, budget: Budget) -> Iterator[Item]:

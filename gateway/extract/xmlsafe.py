@@ -19,7 +19,7 @@ import struct
 import xml.parsers.expat
 import zipfile
 import zlib
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import IO
 from xml.etree.ElementTree import Element
@@ -27,7 +27,7 @@ from xml.etree.ElementTree import Element
 from defusedxml.ElementTree import iterparse as _defused_iterparse
 
 from gateway.extract.base import Budget, LimitExceeded, Limits
-from gateway.model import Location, Reason, Unscannable
+from gateway.model import Location, Reason, TextChunk, Unscannable
 
 CHUNK = 65536
 _EOCD = b"PK\x05\x06"
@@ -306,6 +306,26 @@ def read_or_unscannable(
         return Unscannable(location, Reason.ENCRYPTED, "zip member")
     except (zipfile.BadZipFile, zlib.error, OSError, EOFError, NotImplementedError, ValueError):
         return Unscannable(location, Reason.CORRUPT, "zip member")
+
+
+def metadata_chunk(
+    zf: zipfile.ZipFile, info: zipfile.ZipInfo, where: Location, budget: Budget, parse: Callable[[bytes], str]
+) -> Iterator[TextChunk | Unscannable]:
+    """One metadata member parsed by ``parse`` as a ``metadata`` chunk, or why it could not be read."""
+    data = read_or_unscannable(zf, info, where, budget)
+    if isinstance(data, Unscannable):
+        yield data
+        return
+    try:
+        text = parse(data)
+    except XmlRejectedError:
+        yield Unscannable(where, Reason.CORRUPT, "xml entity declaration")
+        return
+    except (SyntaxError, ValueError):
+        yield Unscannable(where, Reason.CORRUPT, "xml")
+        return
+    if text:
+        yield TextChunk(where, "metadata", text)
 
 
 def text_or_unscannable(
