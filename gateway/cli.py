@@ -19,14 +19,12 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from gateway import __version__
-from gateway.envelope import build_message, domain_of
+from gateway.envelope import DEFAULT_FROM, DEFAULT_TO, build_message, domain_of
 from gateway.model import Verdict
 
 if TYPE_CHECKING:
     from gateway.policy import Policy
 
-DEFAULT_FROM = "avsandare@kommun.example.se"
-DEFAULT_TO = "mottagare@extern.example.com"
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -14,6 +14,9 @@ from collections.abc import Iterable, Sequence
 
 from gateway.model import Message, Recipient, Scope
 
+# `scan` and `explain` without --from/--to: an internal-looking sender and an external recipient.
+DEFAULT_FROM = "avsandare@kommun.example.se"
+DEFAULT_TO = "mottagare@extern.example.com"
 _CROCKFORD = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
 _BARE = re.compile(rb"\r(?!\n)|(?<!\r)\n")
 

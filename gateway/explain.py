@@ -10,7 +10,7 @@ import sys
 from collections.abc import Mapping
 from pathlib import Path
 
-from gateway.envelope import build_message, domain_of
+from gateway.envelope import DEFAULT_FROM, DEFAULT_TO, build_message, domain_of
 from gateway.model import Finding, Verdict
 from gateway.policy import PolicyError, load_policy
 from gateway.policy.evaluate import evaluate
@@ -19,7 +19,6 @@ from gateway.replies import DEFAULT_TEMPLATES, BlockTemplate, block_reply_for, l
 
 def explain(args: argparse.Namespace) -> int:
     """Print an account per message; exit 0, or 2 on usage/I/O errors."""
-    from gateway.cli import DEFAULT_FROM, DEFAULT_TO
     from gateway.scan import scan_bytes
 
     try:

@@ -11,8 +11,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from gateway.detect import DetectContext, Detector, Text, registered
 from gateway.detect.normalize import normalize
@@ -20,24 +19,14 @@ from gateway.envelope import build_message
 from gateway.extract.base import Limits
 from gateway.extract.walk import extract_message
 from gateway.model import Category, Finding, Hit, Reason, ScanResult, TextChunk, Verdict
+from gateway.settings import ScanSettings
 
 if TYPE_CHECKING:
     from gateway.policy.model import Policy
 
+__all__ = ["ScanSettings", "detect_chunks", "scan_bytes", "scan_message"]
+
 ID_PASS_MAX_ORDER = 49  # detectors with order below this run in the first pass
-
-
-@dataclass(frozen=True, slots=True)
-class ScanSettings:
-    """Everything a scan depends on besides the bytes; picklable for the worker pool."""
-
-    limits: Limits = field(default_factory=Limits)
-    report_threshold: float = 0.7
-    detectors: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)  # per-detector policy settings
-
-    def enabled(self, det: Detector) -> bool:
-        """A detector runs unless the policy says ``enabled: false``."""
-        return bool(self.detectors.get(det.id, {}).get("enabled", True))
 
 
 def scan_bytes(

@@ -12,13 +12,22 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from fnmatch import fnmatchcase
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from gateway.extract.base import Limits
-from gateway.model import Action, Category, Message, Mode, Reason, Recipient, ScanResult, Scope, Verdict
-
-if TYPE_CHECKING:
-    from gateway.scan import ScanSettings
+from gateway.model import (
+    Action,
+    Category,
+    Decision,
+    Message,
+    Mode,
+    Reason,
+    Recipient,
+    ScanResult,
+    Scope,
+    Verdict,
+)
+from gateway.settings import ScanSettings
 
 
 @dataclass(frozen=True, slots=True)
@@ -76,21 +85,28 @@ class Policy:
     source: str = ""
 
     def evaluate(self, msg: Message, result: ScanResult) -> Verdict:
-        """One decision per recipient (see ``gateway.policy.evaluate``)."""
-        from gateway.policy.evaluate import evaluate
+        """One decision per envelope recipient: a pure function of message, scan result and policy."""
+        return Verdict(msg.incident, tuple(self.decide(msg.mail_from, r, result) for r in msg.rcpts), result)
 
-        return evaluate(self, msg, result)
+    def decide(self, sender: str, rcpt: Recipient, result: ScanResult) -> Decision:
+        """The first matching rule decides; a rule in ``test`` mode records the intended action but delivers."""
+        rule = next((r for r in self.rules if r.when.matches(sender, rcpt, result)), _FALLBACK)
+        mode = rule.mode or self.mode
+        action = rule.action if mode == Mode.ENFORCE else Action.DELIVER
+        notify = rule.notify if mode != Mode.TEST else frozenset()
+        return Decision(rcpt, action, rule.action, rule.id, mode, rule.reply, notify)
 
     def scan_settings(self, limits: Limits | None = None) -> ScanSettings:
         """What a scan needs from this policy: threshold and per-detector settings (data files included)."""
-        from gateway.scan import ScanSettings
-
         return ScanSettings(limits=limits or Limits(), report_threshold=self.report_threshold,
                             detectors=self.detectors)
 
     def detector_settings(self) -> dict[str, dict[str, Any]]:
         """Per-detector settings (a copy), as the scan sees them."""
         return {k: dict(v) for k, v in self.detectors.items() if isinstance(v, Mapping)}
+
+
+_FALLBACK = Rule(id="default", action=Action.DELIVER)
 
 
 def with_data_files(root: Path, detectors: Mapping[str, Any]) -> dict[str, Any]:
