@@ -30,6 +30,7 @@ from typing import Any
 from aiosmtpd.lmtp import LMTP
 from aiosmtpd.smtp import SMTP
 
+from gateway import redact
 from gateway.actor import Actor
 from gateway.config import ConfigError, GatewayConfig, RouteSpec, is_allowed, load
 from gateway.deliver import notify
@@ -519,6 +520,7 @@ def _logging() -> None:
         level=logging.INFO, stream=sys.stderr, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )
     logging.getLogger("mail.log").setLevel(logging.WARNING)
+    redact.install(out, *logging.getLogger().handlers)  # no log line carries a valid identity number
 
 
 def run(config_path: str | None) -> int:
