@@ -112,3 +112,28 @@ def test_check_policy_reports_a_broken_lexicon_line(tmp_path: Path) -> None:
     policy = _custom_policy(tmp_path / "pol", "zorblax nowhere Q")
     proc = _run("check-policy", str(policy))
     assert proc.returncode == 1 and b"health_local.txt:1" in proc.stderr, proc.stderr
+
+
+def test_progress_goes_to_a_terminal_stderr_never_into_json(mails: Path) -> None:
+    import os
+    import pty
+
+    master, slave = pty.openpty()
+    try:
+        proc = subprocess.run([sys.executable, "-m", "gateway", "scan", "--json", str(mails)], stdout=subprocess.PIPE,
+                              stderr=slave, timeout=120)
+        os.close(slave)
+        progress = b""
+        while True:
+            try:
+                chunk = os.read(master, 4096)
+            except OSError:
+                break
+            if not chunk:
+                break
+            progress += chunk
+    finally:
+        os.close(master)
+    assert proc.returncode == 0
+    assert b"scanned 3/3" in progress
+    assert all(json.loads(line) for line in proc.stdout.decode().splitlines())  # stdout is pure JSON Lines
