@@ -383,6 +383,14 @@ STATUTE_CUES = re.compile(
     r"|gjelder\stilsvarende|gjeld\stilsvarande|som\savses\si|som\snevnt\si|framgår\sav|finns\sbestämmelser"
     r"|§§\s[0-9]|detsamma\sgäller|det\ssamme\sgjelder|det\ssame\sgjeld|(?<![a-zåäöæø])den\ssom\s"
     r"|(?<!sekretess)lag(?:en)?\s\((?!2009:400)[0-9]{4}:[0-9]{1,4}\)"
+    # OSL's damage tests: a quoted provision, not a marking ("om det inte står klart att uppgiften kan röjas")
+    r"|om\sdet\sinte\sstår\sklart\satt|om\sdet\skan\santas\satt|lider\s(?:skada\seller\s)?men(?![a-zåäö])"
+)
+# Where a mail's own text ends: a sign-off, a signature separator or a mobile footer. Cues after it (a GDPR
+# footer's "läs mer på") describe the sender's organisation, not the marked content.
+SIGN_OFF = re.compile(
+    r"\n[ \t]*(?:med\svänlig\shälsning|vänliga\shälsningar|vänlig\shälsning|hälsningar|mvh|med\svennlig\shilsen"
+    r"|vennlig\shilsen|hilsen|helsing|best\sregards|kind\sregards|skickat\sfrån|sendt\sfra|--[ \t]*\n|—[ \t]*\n)"
 )
 DEMONSTRATIVE = re.compile(
     r"(?<![a-zåäöæø])(?:denna|detta|dessa|bifoga[dt]e?|bilag[dt]a?|nedanstående|ovanstående|följande|härmed|här\skommer"

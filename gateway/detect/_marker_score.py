@@ -124,6 +124,9 @@ class Scorer:
         if conf <= UNRAISED:  # nothing raised it: the negative cues could only confirm that (and cost time)
             return conf, ev
         wide = lower(s[max(0, a - 300) : b + 300]) if not self.header else lower(s)
+        if not self.header:
+            end = r.SIGN_OFF.search(wide, a - max(0, a - 300))
+            wide = wide[: end.start()] if end else wide
         general = r.GENERAL_CUES_FAST.search(wide) or (self.header and r.HEADER_GENERAL_CUES.search(wide))
         if (self.general_doc and not label) or general or r.ADVICE_BEFORE.search(before):
             conf = min(conf, CAP_NEGATIVE)

@@ -59,8 +59,10 @@ _GENERIC_SENTENCE = regex.compile(
     r"i\s+regel|som\s+regel|generellt|generelt)\b"
 )
 _SENTENCE_END = regex.compile(r"[.!?\n]")
+# Kinship words used as names in case notes ("Mor har rusproblemer", "Pappa dricker mycket") read like pronouns.
 _PRONOUN = regex.compile(
-    r"\b(?:hon|han|hen|hun|ho|jag|jeg|eg)\s+(?:har|hade|är|var|fick|får|blev|blir|behöver|tar|mår|ska|skall|"
+    r"\b(?:hon|han|hen|hun|ho|jag|jeg|eg|mamma|pappa|mor|far|mora|faren|moren|mormor|farmor|morfar|farfar)"
+    r"\s+(?:har|hade|är|var|fick|får|blev|blir|behöver|tar|mår|ska|skall|"
     r"kommer|går|er|fikk|fekk|trenger|treng|skal|tok|bruker|brukar|använder|lider|hadde|vart|ble)\b"
 )
 _CONTACT_BEFORE = regex.compile(
@@ -74,6 +76,12 @@ _PRONOUN_GENERIC = regex.compile(
 )
 _NAME_PAIR = regex.compile(
     r"\b(\p{Lu}\p{Ll}+)(?:-\p{Lu}\p{Ll}+)?\s(\p{Lu}\p{Ll}+)(?:-\p{Lu}\p{Ll}+)?\b(?!-)"  # not "Lindgren-skolan"
+)
+# A birth date names one person: "(f. 2008-03-27)", "född 2011-05-04", "født 03.04.2012".
+_BIRTH_DATE = regex.compile(
+    r"(?<![\w])(?:f\.|född|født|fødd|födelsedatum|fødselsdato)\s?:?\s?(?:(?:19|20)[0-9]{2}-[01][0-9]-[0-3][0-9]|"
+    r"[0-3]?[0-9]\.[01]?[0-9]\.(?:19|20)?[0-9]{2}|[0-3]?[0-9]\s\p{Ll}{3,9}\s(?:19|20)[0-9]{2})(?![0-9])",
+    regex.IGNORECASE,
 )
 _HONORIFIC = regex.compile(r"\b(?:[Hh]err|[Ff]ru|[Ff]röken|[Hh]r\.|[Ff]r\.)\s+\p{Lu}\p{Ll}+")
 # The name of an expert, author, speaker or contact is not the subject: "Sara Lind berättar om autism",
@@ -97,13 +105,14 @@ _NAME_SUBJECT = regex.compile(
 # A name right after a greeting or sign-off, or followed by a title or party, is the sender or addressee.
 _NAME_BEFORE = regex.compile(
     r"(?:hälsning|hälsningar|mvh|hilsen|hilsing|vänligen|regards|hej|hei|hallo|hejsan|kära|bästa|tack|takk|"
-    r"från|fra|till|kontakt|kontakta|ring|ringa|mejla|mail|e-post|/)[\s,:!.-]*$"
+    r"från|fra|till|kontakt|kontakta|ring|ringa|mejla|mail|e-post|skrev|skreiv|wrote|/)[\s,:!.-]*$"
 )
 _NAME_BY = regex.compile(r"(?:\bav|\bby|\bskriven av|\bskrevet av|\butfärdad av|psykiatern|psykologen|läkaren|"
                          r"doktor|dr\.|överläkare|professor|forskaren|föreläsaren|författaren|legen|forfatter)\s*$")
 _NAME_END = regex.compile(r"[ \t]*(?:[,!.:;\n]|$)")
 _NAME_AFTER = regex.compile(
-    r"\s*(?:[,(\n–-]\s*)+(?:\p{Lu}{1,3}\)|[\w]+-?(?:specialist|chef|ansvarig|samordnare|handläggare|konsulent|"
+    r"\s+(?:skrev|skreiv|wrote|schrieb)\b|"  # a quote attribution: "Anna Berg skrev 3 mars 2024 kl. 09:12:"
+    r"\s*(?:[,(\n|\t–-]\s*)+(?:\p{Lu}{1,3}\)|[\w]+-?(?:specialist|chef|ansvarig|samordnare|handläggare|konsulent|"
     r"rådgivare|rådgiver|sjuksköterska|sykepleier)\b|rektor|biträdande|skolsköterska|sjuksköterska|skolsjuksköterska|"
     r"kurator|skolkurator|psykolog|handläggare|socialsekreterare|chef|enhetschef|avdelningschef|verksamhetschef|"
     r"samordnare|mentor|lärare|klasslärare|förskollärare|specialpedagog|kommunalråd|ordförande|ledamot|"
@@ -228,7 +237,7 @@ def _name_marker(window: str) -> bool:
             if pattern is _NAME_PAIR and _NAME_EXPERT.match(window, end):
                 continue
             return True
-    if _HONORIFIC.search(window):
+    if _HONORIFIC.search(window) or _BIRTH_DATE.search(window):
         return True
     return any((m.group(1) or m.group(2)).lower() in names for m in _NAME_SUBJECT.finditer(window))
 

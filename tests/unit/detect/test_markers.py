@@ -719,3 +719,20 @@ def test_marking_in_docx_page_header_end_to_end() -> None:
     )
     found = _confidential(msg.as_bytes())
     assert any(f.location.endswith("header1.xml") and f.confidence >= 0.9 for f in found), found
+
+
+# --- regressions from the independent corpus evaluation (bench/eval_detection.py) ---------------------
+
+def test_footer_cues_after_a_sign_off_do_not_weaken_a_marking() -> None:
+    text = ("Hei,\nfamilien har strengt fortrolig adresse og skal ikke stå på klasselista.\n\nHilsen\nTrude\n\n"
+            "Vi behandler personopplysninger i samsvar med loven. Les mer på www.example.kommune.no")
+    assert _sample(text) == "strengt fortrolig"
+
+
+@pytest.mark.parametrize("text", [
+    "Hej, enligt 25 kap. 1 § OSL gäller sekretess inom hälso- och sjukvården för uppgift om enskilds hälsotillstånd, "
+    "om det inte står klart att uppgiften kan röjas utan att den enskilde lider men. Därför kan vi inte svara.",
+    "Som du vet gäller sekretess enligt 23 kap. 2 § OSL om det kan antas att den enskilde lider betydande men.",
+])
+def test_quoted_damage_test_is_statute_prose(text: str) -> None:
+    assert _findings(text) == []

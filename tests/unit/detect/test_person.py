@@ -86,3 +86,34 @@ def test_first_names_curated_and_common_words_left_out() -> None:
 def test_marker_window_is_bounded() -> None:
     text = "Eleven kom i tid. " + "Vi pratade om schemat och lunchen. " * 20 + "Läkarintyg krävs."
     assert _marker(text, "läkarintyg") is None
+
+
+# --- regressions from the independent corpus evaluation (bench/eval_detection.py) ---------------------
+
+@pytest.mark.parametrize(("text", "term"), [
+    # quote attribution lines name the author of the quoted mail, not a subject
+    ("Kurs i hjärtstartare på fredag.\n\nPetra Lund skrev 4 april 2024 kl. 10:02:\n> ok", "hjärtstartare"),
+    ("Kurs i HLR og bruk av hjertestarter.\n\nDen 4. april 2024 kl. 10:02 skrev Trude Moe:\n> ok", "hjertestarter"),
+    # a signature with a pipe or a tab between name and title is the sender
+    ("Vaccination mot influensa erbjuds.\n\nHälsningar\nMaria Ek | Skolsköterska\n", "influensa"),
+    ("Namn\tFunktion\nEva Ek\tKurator\nPer Lind\tSkolsköterska", "kurator"),
+])
+def test_attribution_and_signature_names_are_not_subjects(text: str, term: str) -> None:
+    assert _marker(text, term) is None
+
+
+@pytest.mark.parametrize(("text", "term"), [
+    ("Anmälan gäller Sigge Holmqvist (f. 2013-06-02) som har astma.", "astma"),
+    ("Barnet, født 03.04.2012, har epilepsi.", "epilepsi"),
+    ("Far har alkoholproblem och barnen är oroliga.", "alkoholproblem"),
+    ("Mamma berättar att diabetes finns i släkten och pappa har fått insulin.", "insulin"),
+])
+def test_birth_dates_and_kinship_names_mark_a_person(text: str, term: str) -> None:
+    found = _marker(text, term)
+    assert found is not None and found[1] == STRONG
+
+
+@pytest.mark.parametrize("name", ["Lennart", "Ahmed", "Amina", "Dragan", "Aisha", "Nour", "Fatima", "Svein"])
+def test_first_names_cover_adults_and_non_nordic_names(name: str) -> None:
+    assert name.lower() in first_names()
+    assert _marker(f"{name} Korhonen har fått diagnosen diabetes.", "diabetes") == ("person:name", STRONG)
