@@ -112,7 +112,7 @@ _NAME_BY = regex.compile(r"(?:\bav|\bby|\bskriven av|\bskrevet av|\butfärdad av
 _NAME_END = regex.compile(r"[ \t]*(?:[,!.:;\n]|$)")
 _NAME_AFTER = regex.compile(
     r"\s+(?:skrev|skreiv|wrote|schrieb)\b|"  # a quote attribution: "Anna Berg skrev 3 mars 2024 kl. 09:12:"
-    r"\s*(?:[,(\n|\t–-]\s*)+(?:\p{Lu}{1,3}\)|[\w]+-?(?:specialist|chef|ansvarig|samordnare|handläggare|konsulent|"
+    r"\s*(?:[,;(\n|\t–-]\s*)+(?:\p{Lu}{1,3}\)|[\w]+-?(?:specialist|chef|ansvarig|samordnare|handläggare|konsulent|"
     r"rådgivare|rådgiver|sjuksköterska|sykepleier)\b|rektor|biträdande|skolsköterska|sjuksköterska|skolsjuksköterska|"
     r"kurator|skolkurator|psykolog|handläggare|socialsekreterare|chef|enhetschef|avdelningschef|verksamhetschef|"
     r"samordnare|mentor|lärare|klasslärare|förskollärare|specialpedagog|kommunalråd|ordförande|ledamot|"
@@ -207,7 +207,7 @@ class PersonIndex:
             if _CONTACT_BEFORE.search(self.lower[max(0, m.start - 30):m.start]):
                 continue  # "kontakta min kollega": a contact, not the subject
             return Marker(f"person:{m.entry.stem}", STRONG)
-        if _name_marker(self.text[a:b]):
+        if _name_marker(self.text, a, b):
             return Marker("person:name", STRONG)
         low = self.lower[a:b]
         if _PRONOUN_GENERIC.search(low) or self.statute_near(span[0]):
@@ -222,24 +222,29 @@ class PersonIndex:
         return best
 
 
-def _name_marker(window: str) -> bool:
-    """A listed first name with a surname or a verb, not in a greeting, signature or title line."""
+def _name_marker(text: str, a: int, b: int) -> bool:
+    """A listed first name with a surname or a verb in ``text[a:b]``, not in a greeting, signature, title or
+    quote-attribution line. The context tests read past the window, so a name cut by the window edge
+    ("Maja Lind|qvist skrev ...") is judged by its whole line."""
     names = first_names()
+    stop = min(len(text), b + 40)
     for pattern in (_NAME_PAIR, _NAME_VERB):
-        for m in pattern.finditer(window):
+        for m in pattern.finditer(text, a, stop):
+            if m.start() >= b:
+                break
             if m.group(1).lower() not in names:
                 continue
-            before = window[max(0, m.start() - 40):m.start()].lower()
+            before = text[max(0, m.start() - 40):m.start()].lower()
             end = m.end()
-            greeted = pattern is _NAME_PAIR and _NAME_BEFORE.search(before) and _NAME_END.match(window, end)
-            if greeted or _NAME_AFTER.match(window, end) or _NAME_BY.search(before):
+            greeted = pattern is _NAME_PAIR and _NAME_BEFORE.search(before) and _NAME_END.match(text, end)
+            if greeted or _NAME_AFTER.match(text, end) or _NAME_BY.search(before):
                 continue
-            if pattern is _NAME_PAIR and _NAME_EXPERT.match(window, end):
+            if pattern is _NAME_PAIR and _NAME_EXPERT.match(text, end):
                 continue
             return True
-    if _HONORIFIC.search(window) or _BIRTH_DATE.search(window):
+    if _HONORIFIC.search(text, a, b) or _BIRTH_DATE.search(text, a, b):
         return True
-    return any((m.group(1) or m.group(2)).lower() in names for m in _NAME_SUBJECT.finditer(window))
+    return any((m.group(1) or m.group(2)).lower() in names for m in _NAME_SUBJECT.finditer(text, a, b))
 
 
 def _filename_marker(low: str, markers: Sequence[Match]) -> Marker | None:

@@ -367,3 +367,20 @@ def test_attachment_file_name_through_the_pipeline() -> None:
     health = [f for f in result.findings if f.detector == "health"]
     assert health and health[0].sample == "*läkarintyg*"
     assert "Kalle" not in health[0].sample
+
+
+# --- regressions from the independent corpus evaluation (bench/eval_detection.py) ---------------------
+
+@pytest.mark.parametrize("text", [
+    "Namn;Funktion;Telefon\nLisa Holm;Skolsköterska;0123-45 67\nOlof Ek;Kurator;0123-45 68\nRut Berg;Psykolog;0123-45 69",
+    "Tove Lind har ansvar för HLR-övningen med hjärtstartare på torsdag.",
+    "Lege og legevakt: ring 116 117. Kari Moe har vakt i helga.",
+    "Nora Dahl är ny barnmorska på vårdcentralen från måndag.",
+])
+def test_care_professions_and_places_only_raise(text: str) -> None:
+    assert _findings(text) == []
+
+
+def test_care_profession_still_raises_a_condition_about_a_person() -> None:
+    found = _findings("Eleven har träffat kuratorn och skolsköterskan, hon har en depression.")
+    assert found and found[0].confidence >= 0.85

@@ -117,3 +117,12 @@ def test_birth_dates_and_kinship_names_mark_a_person(text: str, term: str) -> No
 def test_first_names_cover_adults_and_non_nordic_names(name: str) -> None:
     assert name.lower() in first_names()
     assert _marker(f"{name} Korhonen har fått diagnosen diabetes.", "diabetes") == ("person:name", STRONG)
+
+
+def test_a_name_cut_by_the_window_edge_is_judged_by_its_whole_line() -> None:
+    text = "Temadag om autism för lärare." + " " * 130 + "Greta Lindholm skrev 3 maj 2024 kl. 08:01:\n> ok"
+    assert _marker(text, "autism") is None
+
+
+def test_semicolon_separated_title_is_a_signature_not_a_subject() -> None:
+    assert _marker("Namn;Funktion\nGreta Lindholm;Kurator\nepilepsi-kurs", "epilepsi") is None
