@@ -384,3 +384,18 @@ def test_care_professions_and_places_only_raise(text: str) -> None:
 def test_care_profession_still_raises_a_condition_about_a_person() -> None:
     found = _findings("Eleven har träffat kuratorn och skolsköterskan, hon har en depression.")
     assert found and found[0].confidence >= 0.85
+
+
+@pytest.mark.parametrize("text", [
+    "Jag är hemma idag, fick en njurstensattack i natt och har fått Dexofen.",
+    "Jeg er sykmeldt på grunn av angst og panikklidelse, legen har skrevet ut medisin.",
+    "Jag är gravid i vecka 12 och mår illa, barnmorskan har skrivit ut Postafen.",
+    "Vår son Melker har CP och behöver assistans i matsalen.",
+    "Bestefar Arvid Moe har benbrudd og beinbruddet gror dårlig, han har også borreliose.",
+])
+def test_everyday_conditions_and_swedish_brands(text: str) -> None:
+    assert _findings(text), text
+
+
+def test_short_condition_acronyms_keep_their_case() -> None:
+    assert _findings("Vi testar cp-bänken och als-sladden i slöjdsalen, Olle Berg har nyckeln.") == []
