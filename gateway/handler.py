@@ -29,7 +29,10 @@ from gateway.model import Message, Reply, ScanResult, Verdict
 from gateway.replies import BARE_NEWLINE, SATURATED, SHUTTING_DOWN, TEMP_INTERNAL, TOO_MANY_RCPTS, render_lmtp
 
 if TYPE_CHECKING:
+    from gateway.extract.base import Limits
+    from gateway.policy.model import Policy
     from gateway.server import Gateway
+    from gateway.settings import ScanSettings
 
 log = logging.getLogger("dlp.handler")
 _BARE = re.compile(rb"\r(?!\n)|(?<!\r)\n")
@@ -61,6 +64,7 @@ class Handler:
 
     def __init__(self, gateway: Gateway) -> None:
         self.gw = gateway
+        self._scan_settings: tuple[Policy, Limits, ScanSettings] | None = None
 
     async def handle_MAIL(  # noqa: N802
         self,
@@ -127,7 +131,7 @@ class Handler:
         started = time.monotonic()
         try:
             result: ScanResult = await asyncio.wait_for(
-                gw.scanner.scan(msg.raw, policy.scan_settings(gw.limits)), gw.scan_wait
+                gw.scanner.scan(msg.raw, self._settings(policy)), gw.scan_wait
             )
         except Exception:  # pool down, deadline, anything: the sender's MTA retries
             log.error("scan failed for %s", msg.incident, exc_info=True)
@@ -140,6 +144,13 @@ class Handler:
         except Exception:
             log.error("audit/metrics failed for %s", msg.incident, exc_info=True)
         return replies
+
+    def _settings(self, policy: Policy) -> ScanSettings:
+        """One ``ScanSettings`` per policy and limits (the pool then pickles its task header once)."""
+        cached = self._scan_settings
+        if cached is None or cached[0] is not policy or cached[1] is not self.gw.limits:
+            cached = self._scan_settings = (policy, self.gw.limits, policy.scan_settings(self.gw.limits))
+        return cached[2]
 
     def _message(self, session: Any, envelope: Any, raw: bytes, rcpts: Sequence[str]) -> Message:
         cfg = self.gw.cfg

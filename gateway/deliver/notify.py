@@ -12,13 +12,15 @@ validated at MAIL/RCPT. Unknown placeholders render empty instead of failing.
 
 from __future__ import annotations
 
+import base64
+import binascii
 import logging
 import string
 import time
 from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 from email.message import EmailMessage
-from email.policy import SMTP, SMTPUTF8
+from email.policy import SMTP
 from email.utils import format_datetime, make_msgid
 from pathlib import Path
 from typing import Any
@@ -73,24 +75,47 @@ class Notifier:
         self.envelope_from = envelope_from
         self.security_mailbox = security_mailbox
         self.deadline = deadline
+        self._from: bytes | None = None
 
     def build(self, kind: str, to: str, values: Mapping[str, str]) -> bytes:
-        """The notice as CRLF bytes."""
+        """The notice as CRLF bytes.
+
+        Written out directly (~0.1 ms) rather than through ``EmailMessage``'s header registry (~0.8 ms, a
+        measurable share of the gateway's CPU when one message in seven is rerouted). Every value is ours or
+        was validated: the From line is rendered once by ``email`` itself, the subject is folded and RFC
+        2047-encoded here, the address was checked at MAIL; any CR, LF or NUL still raises ``ValueError``.
+        """
         text = _Safe().format(self.templates.get(kind, _FALLBACK), **values)
         head, _, body = text.partition("\n\n")
         subject = head.removeprefix("Subject:").strip().splitlines()[0] if head.startswith("Subject:") else ""
         if not head.startswith("Subject:"):
             body = text
-        mail = EmailMessage(policy=SMTP if to.isascii() else SMTPUTF8)
-        mail["From"] = self.header_from
-        mail["To"] = to
-        mail["Subject"] = " ".join(subject.split()) or "DLP-gateway"
-        mail["Date"] = format_datetime(datetime.now(UTC))
-        mail["Message-ID"] = make_msgid(domain="dlp-gateway.invalid")
-        mail["Auto-Submitted"] = "auto-generated"
-        mail["X-DLP-Gateway"] = f"v1; incident={values.get('incident', '')}; action=notice; kind={kind}"
-        mail.set_content(body.strip() + "\n", charset="utf-8", cte="quoted-printable")
-        return mail.as_bytes()
+        subject = " ".join(subject.split()) or "DLP-gateway"
+        marker = f"v1; incident={values.get('incident', '')}; action=notice; kind={kind}"
+        lines = [
+            self._from_line(),
+            b"To: " + _value(to).encode("utf-8"),
+            b"Subject: " + _subject(subject),
+            b"Date: " + format_datetime(datetime.now(UTC)).encode("ascii"),
+            b"Message-ID: " + make_msgid(domain="dlp-gateway.invalid").encode("ascii"),
+            b"Auto-Submitted: auto-generated",
+            b"X-DLP-Gateway: " + _value(marker).encode("utf-8"),
+            b'Content-Type: text/plain; charset="utf-8"',
+            b"Content-Transfer-Encoding: quoted-printable",
+            b"MIME-Version: 1.0",
+            b"",
+            binascii.b2a_qp((body.strip() + "\r\n").replace("\r\n", "\n").replace("\n", "\r\n").encode("utf-8"),
+                            istext=True),
+        ]
+        return b"\r\n".join(lines)
+
+    def _from_line(self) -> bytes:
+        """``From:`` as ``email`` renders it (folded, RFC 2047 for a non-ASCII name), computed once."""
+        if self._from is None:
+            mail = EmailMessage(policy=SMTP)
+            mail["From"] = self.header_from
+            self._from = mail.as_bytes().split(b"\r\n\r\n", 1)[0]
+        return self._from
 
     async def send(
         self,
@@ -128,6 +153,37 @@ class Notifier:
                 ",".join(str(r.code) for r in replies.values()),
             )
         return ok
+
+
+def _value(text: str) -> str:
+    """A header value we wrote: refuse the characters that could end the header (injection)."""
+    if any(c in text for c in "\r\n\0"):
+        raise ValueError("header value contains CR, LF or NUL")
+    return text
+
+
+def _subject(subject: str) -> bytes:
+    """The subject folded under 78 columns; a non-ASCII one as RFC 2047 base64 words (``email.header`` costs
+    ~0.12 ms for the same result). A word holds at most 39 UTF-8 bytes, never half a character."""
+    _value(subject)
+    if subject.isascii():
+        lines, line = [], ""
+        for word in subject.split(" "):
+            if line and len(line) + 1 + len(word) > 68:
+                lines.append(line)
+                line = word
+            else:
+                line = f"{line} {word}" if line else word
+        return "\r\n ".join([*lines, line]).encode("ascii")
+    words, chunk = [], b""
+    for char in subject:
+        data = char.encode("utf-8")
+        if len(chunk) + len(data) > 39:
+            words.append(chunk)
+            chunk = b""
+        chunk += data
+    words.append(chunk)
+    return b"\r\n ".join(b"=?utf-8?b?" + base64.b64encode(w) + b"?=" for w in words)
 
 
 def refused(replies: Mapping[str, Reply]) -> list[str]:

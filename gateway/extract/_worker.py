@@ -1,7 +1,7 @@
 """The scan worker process (child side of ``gateway.extract.pool``): limit, import, warm up, then serve.
 
-Protocol over two one-way ``multiprocessing`` pipes. Parent -> worker (``inbox``): ``send_bytes(head)``
-with ``head = pickle((ScanSettings, skip, seconds))`` followed by ``send_bytes(raw)``, or ``b"stop"``.
+Protocol over two one-way ``multiprocessing`` pipes. Parent -> worker (``inbox``): one ``send_bytes`` frame
+per task, ``!I len(head) | head | raw`` with ``head = pickle((ScanSettings, skip, seconds))``, or ``b"stop"``.
 Worker -> parent (``conn``, which the parent reads without blocking): ``("ready", pid)`` or
 ``("fatal", why)`` once, then per task any number of ``("part", location)`` announcements and one
 ``("done", ScanResult)``; ``("error", exception name)`` right before exiting when something escaped
@@ -25,6 +25,7 @@ import resource
 import signal
 import sys
 from multiprocessing.connection import Connection
+from typing import Any
 
 STOP = b"stop"
 _WARMUP = (
@@ -54,13 +55,18 @@ def serve(inbox: Connection, conn: Connection, memory: int, preload: tuple[str, 
     def announce(location: str) -> None:
         conn.send(("part", location))
 
+    task: tuple[bytes, Any] = (b"", None)
     while True:
         try:
-            head = inbox.recv_bytes()
-            if head == STOP:
+            frame = inbox.recv_bytes()
+            if frame == STOP:
                 return
-            raw = inbox.recv_bytes()
-            settings, skip, seconds = pickle.loads(head)  # noqa: S301 - written by our parent
+            size = int.from_bytes(frame[:4], "big")
+            head, raw = frame[4 : 4 + size], frame[4 + size :]
+            del frame
+            if head != task[0]:  # the parent sends the same header for every message of a policy
+                task = (head, pickle.loads(head))  # noqa: S301 - written by our parent
+            settings, skip, seconds = task[1]
             _limit_cpu(seconds)
             conn.send(("done", scan_bytes(raw, settings, skip, on_part=announce)))
         except EOFError:

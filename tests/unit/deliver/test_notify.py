@@ -68,3 +68,20 @@ def test_failed_notice_returns_false() -> None:
     msg = build_message(b"Subject: x\r\n\r\nb\r\n", "kalle@kommun.example.se", ["anna@gmail.com"])
     ok = asyncio.run(n.send("block", msg, ["anna@gmail.com"], categories=[], rule="r", action="block"))
     assert ok is False and len(route.sent) == 1
+
+
+def test_notice_headers_are_injection_safe_and_decode_to_the_template() -> None:
+    import pytest
+
+    templates = {"block": "Subject: Stoppat {incident} åäö " + "ord " * 30 + "\n\nHej {sender}\n.\nslut\n"}
+    n = Notifier(MockRoute(), templates, header_from="DLP Åre kommun <postmaster@k.se>")
+    values = {"incident": "DLP-20261202-ABCDEFGH", "sender": "kålle@k.se"}
+    raw = n.build("block", "kålle@k.se", values)
+    assert all(len(line) <= 78 for line in raw.split(b"\r\n\r\n")[0].split(b"\r\n"))
+    notice = message_from_bytes(raw, policy=default)
+    assert str(notice["Subject"]) == "Stoppat DLP-20261202-ABCDEFGH åäö " + " ".join(["ord"] * 30)
+    assert str(notice["From"]) == "DLP Åre kommun <postmaster@k.se>" and str(notice["To"]) == "kålle@k.se"
+    assert notice.get_content() == "Hej kålle@k.se\r\n.\r\nslut\r\n"
+    for bad in ("a@k.se\r\nBcc: x@evil.example", "a@k.se\nX: y", "a@k.se\0"):
+        with pytest.raises(ValueError):
+            n.build("block", bad, values)
