@@ -30,7 +30,7 @@ MAX_ROW = 4096  # longest tab-separated row searched for its column (bounded wor
 _LETTER = regex.compile(r"[^\W\d_]")
 
 _cache: tuple[Text, str, list[tuple[int, int]]] | None = None
-_header_cache: tuple[Text, str, list[str] | None] | None = None
+_header_cache: tuple[Text, str, list[str] | None, str] | None = None
 
 
 def digit_runs(text: Text) -> list[tuple[int, int]]:
@@ -122,7 +122,8 @@ class Keywords:
 
 
 def column_header(text: Text, pos: int) -> str | None:
-    """For tab-separated rows: the lower-cased header cell (first tabbed line) of the column at ``pos``."""
+    """For tab- or ``;``-separated rows (office tables, Nordic CSV): the lower-cased header cell (first line
+    with that separator) of the column at ``pos``."""
     s = text.text
     lo = max(0, pos - MAX_ROW)
     line_start = s.rfind("\n", lo, pos) + 1
@@ -130,28 +131,36 @@ def column_header(text: Text, pos: int) -> str | None:
         return None  # a row longer than MAX_ROW: no table context (keeps the cost per candidate bounded)
     line_end = s.find("\n", pos, pos + MAX_ROW)
     line_end = min(len(s), pos + MAX_ROW) if line_end < 0 else line_end
-    if s.find("\t", line_start, line_end) < 0:
+    sep = "\t" if s.find("\t", line_start, line_end) >= 0 else ";" if s.find(";", line_start, line_end) >= 0 else ""
+    if not sep:
         return None
-    header = _header_cells(text)
+    header = _header_cells(text, sep)
     if header is None:
         return None
-    col = s.count("\t", line_start, pos)
+    col = s.count(sep, line_start, pos)
     return header[col] if col < len(header) else None
 
 
-def _header_cells(text: Text) -> list[str] | None:
+def id_column(text: Text, pos: int, positive: Keywords) -> str | None:
+    """The keyword heading the table column at ``pos`` ("Personnummer", "Fnr"), if any: a spreadsheet that
+    stored identity numbers as numbers dropped their leading zero in that column."""
+    header = column_header(text, pos)
+    return positive.in_string(header) if header is not None else None
+
+
+def _header_cells(text: Text, sep: str = "\t") -> list[str] | None:
     global _header_cache
     cached = _header_cache
-    if cached is not None and cached[0] is text and cached[1] is text.text:
+    if cached is not None and cached[0] is text and cached[1] is text.text and cached[3] == sep:
         return cached[2]
     s = text.text
-    tab = s.find("\t")
+    tab = s.find(sep)
     cells = None
     if tab >= 0:
         start = s.rfind("\n", 0, tab) + 1
         end = s.find("\n", tab)
-        cells = s[start : len(s) if end < 0 else end].lower().split("\t")
-    _header_cache = (text, text.text, cells)
+        cells = s[start : len(s) if end < 0 else end].lower().split(sep)
+    _header_cache = (text, text.text, cells, sep)
     return cells
 
 
@@ -267,5 +276,5 @@ NEGATIVE = Keywords([
 
 __all__ = [
     "KEYWORD_WINDOW", "NEGATIVE", "NEGATIVE_WINDOW", "POSITIVE_SE", "Keywords", "Near",
-    "Scored", "column_header", "digit_runs", "glued", "lift_lists", "score", "today_for",
+    "Scored", "column_header", "id_column", "digit_runs", "glued", "lift_lists", "score", "today_for",
 ]

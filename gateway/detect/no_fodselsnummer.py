@@ -21,7 +21,7 @@ from typing import ClassVar
 import regex
 
 from gateway.detect.base import DetectContext, Text, detector
-from gateway.detect.context import POSITIVE_SE, digit_runs, glued, lift_lists, score, today_for
+from gateway.detect.context import POSITIVE_SE, digit_runs, glued, id_column, lift_lists, score, today_for
 from gateway.masking import mask_no
 from gateway.model import Category, Hit
 from gateway.validators import no_fodselsnummer as fnr
@@ -30,10 +30,17 @@ from gateway.validators.exceptions import ValidationError
 _TAIL = regex.compile(r"(?P<sep>[ \t]?\n[ \t]?|[ \t]|-)?(?P<tail>[0-9]{5})(?![0-9])")
 
 
+_NO_COLUMNS = frozenset({"fødselsnummer", "d-nummer"})
+
+
 def candidates(text: Text) -> Iterator[tuple[int, int, str, bool]]:
     """(start, end, digits, separated) for Norwegian-shaped places."""
     s = text.text
     for start, end in digit_runs(text):
+        if (end - start == 10 and s[start] != "0" and s[start + 1] in "014589"
+                and id_column(text, start, POSITIVE_SE) in _NO_COLUMNS):
+            yield start, end, "0" + s[start:end], False  # a numeric spreadsheet cell lost the day's leading 0
+            continue
         if s[start] not in "89" and s[start + 2] not in "014589":
             continue  # month digit of no fnr/D/H/Tenor month (FH-nummer, 8/9 first, carry no date)
         if end - start == 11:

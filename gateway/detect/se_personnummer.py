@@ -24,7 +24,7 @@ from typing import ClassVar
 import regex
 
 from gateway.detect.base import DetectContext, Text, detector
-from gateway.detect.context import POSITIVE_SE, digit_runs, glued, lift_lists, score, today_for
+from gateway.detect.context import POSITIVE_SE, digit_runs, glued, id_column, lift_lists, score, today_for
 from gateway.masking import mask_se
 from gateway.model import Category, Hit
 from gateway.validators import se_personnummer as pnr
@@ -56,6 +56,9 @@ def _plausible(s: str, i: int) -> bool:
     return s[i + 2] in "01" and s[i + 4] in "01236789"
 
 
+_SE_COLUMNS = frozenset({"personnummer", "samordningsnummer"})
+
+
 def candidates(text: Text) -> Iterable[Candidate]:
     """Swedish-shaped candidates from the shared digit-run scan."""
     s = text.text
@@ -71,6 +74,10 @@ def candidates(text: Text) -> Iterable[Candidate]:
                     yield Candidate(start, end, "", run[:6], "", run[6:])
             elif run[:2] in _CENTURIES and _plausible(run, 2):
                 yield Candidate(start, end, run[:2], run[2:8], "", run[8:])
+        elif length == 9 and s[start + 1] in "01" and id_column(text, start, POSITIVE_SE) in _SE_COLUMNS:
+            run = "0" + s[start:end]  # a numeric spreadsheet cell lost the leading 0 of a 2000s birth year
+            if _plausible(run, 0):
+                yield Candidate(start, end, "", run[:6], "", run[6:])
         elif length in (6, 8) and _plausible(s, end - 6):
             m = _TAIL.match(s, end)
             if m is None:
@@ -136,7 +143,11 @@ class SwedishPersonnummer:
             if not scored.negative and _timestamp(c, info.birth, today):
                 conf *= 0.5
                 scored.evidence.append("neg:timestamp")
-        sample = mask_se(c.yymmdd + c.tail) if c.vat else mask_se("".join(text.text[c.start : c.end].split()))
+        padded = c.end - c.start == 9  # a spreadsheet cell that lost its leading zero
+        if padded:
+            scored.evidence.append("leading-zero")
+        sample = (mask_se(c.yymmdd + c.tail) if c.vat or padded
+                  else mask_se("".join(text.text[c.start : c.end].split())))
         return Hit(self.id, self.category, (c.start, c.end), round(conf, 3), info.kind,
                    tuple(scored.evidence), info.long, sample)
 

@@ -73,3 +73,41 @@ def test_many_candidates_stay_fast() -> None:
     hits = [h for det in IDENTITY for h in det.detect(t, DetectContext())]
     assert time.perf_counter() - started < 5.0
     assert len({h.value for h in hits if h.detector == "se_personnummer"}) == 1
+
+
+# --- regressions from the independent corpus evaluation (bench/eval_detection.py) ---------------------
+
+def _hits(s: str) -> list[tuple[str, float]]:
+    text = _text(s)
+    ctx = DetectContext()
+    return [(h.detector, h.confidence) for d in IDENTITY for h in d.detect(text, ctx)]
+
+
+def test_column_header_of_semicolon_rows() -> None:
+    text = _text("Namn;Fnr;Klass\nA;123;3B\nB;456;3C")
+    assert column_header(text, text.text.index("456")) == "fnr"
+
+
+def _numbers() -> tuple[list[str], list[str]]:
+    import json
+    from pathlib import Path
+
+    data = Path(__file__).resolve().parents[2] / "data" / "ids"
+    se = [ln for ln in (data / "se_testpersonnummer_skatteverket.txt").read_text().split() if ln.startswith("2003")]
+    cases = json.loads((data / "no_fodselsnummer_cases.json").read_text())["cases"]
+    no = [c["nin"] for c in cases if c["expected_valid"] is True and c["declared_type"] == "fnr" and c["nin"][0] == "0"]
+    return se[:2], no[:2]
+
+
+def test_numeric_cells_that_lost_the_leading_zero_count_in_an_id_column() -> None:
+    se, no = _numbers()
+    swedish = "Efternamn\tPersonnummer\n" + "".join(f"Ek\t{p[3:]}\n" for p in se)  # 9 digits left
+    norwegian = "Navn;Fødselsnummer\n" + "".join(f"Moe;{n[1:]}\n" for n in no)  # 10 digits left
+    assert [d for d, c in _hits(swedish) if c >= 0.9].count("se_personnummer") == 2
+    assert [d for d, c in _hits(norwegian) if c >= 0.9].count("no_fodselsnummer") == 2
+
+
+def test_short_runs_outside_an_id_column_are_not_padded() -> None:
+    se, no = _numbers()
+    plain = f"Beställning {se[0][3:]} och {no[0][1:]} levereras i morgon."
+    assert not [d for d, _ in _hits(plain) if d in ("se_personnummer", "no_fodselsnummer")]
