@@ -28,7 +28,7 @@ from pathlib import Path
 from typing import Any
 
 from aiosmtpd.lmtp import LMTP
-from aiosmtpd.smtp import SMTP
+from aiosmtpd.smtp import MISSING, SMTP, syntax
 
 from gateway import redact
 from gateway.actor import Actor
@@ -46,6 +46,7 @@ log = logging.getLogger("dlp.server")
 DSN_MAIL = ("RET", "ENVID")
 DSN_RCPT = ("NOTIFY", "ORCPT")
 XFORWARD_ATTRS = ("NAME", "ADDR", "PORT", "PROTO", "HELO", "IDENT", "SOURCE")
+DATA_UNLIMITED = 2**40  # data_size_limit 0: no limit (the stream still needs one)
 EXTENSIONS = ("250-DSN", "250-XFORWARD " + " ".join(XFORWARD_ATTRS))
 
 
@@ -119,28 +120,59 @@ class GatewaySMTP(SMTP):  # type: ignore[misc]
         finally:
             self._dsn_keys, self._raw_params = (), None
 
+    @syntax("DATA")
     async def smtp_DATA(self, arg: str) -> None:  # noqa: N802
         """DATA, marked busy so that shutdown lets it finish; afterwards closes if stopping.
 
-        Inside DATA the line limit is the message size limit instead of RFC 5321's 1001 bytes: aiosmtpd would
-        answer a permanent ``500 Line too long`` to a long line or to a whole bare-LF message (which ends
-        only at CRLF.CRLF), i.e. bounce mail that we can normalise and relay. Command lines keep the limit.
+        The data is read with ``read_data`` (two stream reads per message) instead of aiosmtpd's loop (one
+        ``readuntil`` and a debug log call per line: ~0.3 ms for a 200-line mail, the largest single cost in
+        the gateway's own process). Same rules: only CRLF.CRLF ends the data, dot-unstuffing per CRLF line,
+        ``552`` beyond ``data_size_limit``, with no per-line limit inside DATA (aiosmtpd would answer a
+        permanent ``500 Line too long`` to a long line or a whole bare-LF message, i.e. bounce mail that we
+        can normalise and relay).
         """
         self.busy = True
-        limit = self.line_length_limit
         reader = self._reader
-        if self.data_size_limit:
-            self.line_length_limit = self.data_size_limit + 2
-            reader._limit = self.line_length_limit  # type: ignore[attr-defined]
+        limit = reader._limit  # type: ignore[attr-defined]
         try:
-            await super().smtp_DATA(arg)
+            await self._data(arg)
         finally:
             self.busy = False
-            self.line_length_limit = limit
             reader._limit = limit  # type: ignore[attr-defined]
         if self.gateway.stopping and self.transport is not None:
             await super().push(SHUTTING_DOWN.render())
             self.transport.close()
+
+    async def _data(self, arg: str) -> None:
+        if await self.check_helo_needed() or await self.check_auth_needed("DATA"):
+            return
+        assert self.envelope is not None
+        if not self.envelope.rcpt_tos:
+            await self.push("503 Error: need RCPT command")
+            return
+        if arg:
+            await self.push("501 Syntax: DATA")
+            return
+        await self.push("354 End data with <CR><LF>.<CR><LF>")
+        size = self.data_size_limit or DATA_UNLIMITED
+        self._reader._limit = size + 8  # type: ignore[attr-defined]
+        try:
+            raw = await read_data(self._reader, size)
+        except asyncio.CancelledError:
+            log.info("connection lost during DATA")
+            self._writer.close()
+            raise
+        except asyncio.IncompleteReadError:
+            self._writer.close()
+            return
+        if raw is None:
+            await self.push("552 Error: Too much mail data")
+            self._set_post_data_state()  # type: ignore[no-untyped-call]
+            return
+        self.envelope.content = self.envelope.original_content = raw
+        status = await self._call_handler_hook("DATA") if "DATA" in self._handle_hooks else MISSING
+        self._set_post_data_state()  # type: ignore[no-untyped-call]
+        await self.push("250 OK" if status is MISSING else status)
 
     async def smtp_XFORWARD(self, arg: str | None) -> None:  # noqa: N802
         """Postfix XFORWARD: remember the original client for the audit log."""
@@ -200,6 +232,65 @@ class GatewayLMTP(GatewaySMTP):
 
 
 LMTP_CLASS = LMTP  # the reference implementation we mirror
+
+
+async def read_data(reader: asyncio.StreamReader, limit: int) -> bytes | None:
+    """The message after ``354``: up to the first CRLF.CRLF (the DATA line's CRLF counts), dot-unstuffed.
+
+    ``None`` when it is longer than ``limit`` (everything up to the end of data is then read and dropped).
+    A line starting with ``.`` or CR is read on its own, since the terminator may begin at the CRLF already
+    consumed; any other first byte means the terminator lies wholly ahead, and one ``readuntil`` finds it.
+    The stream's limit must exceed ``limit``.
+    """
+    data = bytearray()
+    try:
+        while len(data) <= limit:
+            first = await reader.readexactly(1)
+            if first in (b".", b"\r"):
+                line = await _line(reader, first)
+                if line == b".\r\n":
+                    break
+                data += line
+                continue
+            data += first
+            data += await reader.readuntil(b"\r\n.\r\n")
+            del data[-3:]  # the terminator's dot line; its CRLF ends the last line of data
+            break
+        else:
+            await _drain(reader, pending=False)
+            return None
+    except asyncio.LimitOverrunError as exc:
+        await reader.readexactly(exc.consumed)
+        await _drain(reader, pending=True)
+        return None
+    if len(data) > limit:
+        return None
+    if data.startswith(b"."):
+        del data[0]
+    return bytes(data).replace(b"\r\n.", b"\r\n")
+
+
+async def _line(reader: asyncio.StreamReader, line: bytes) -> bytes:
+    """The rest of a line whose first byte was read; a CR is read byte by byte (its LF may be next)."""
+    while line.endswith(b"\r"):
+        line += await reader.readexactly(1)
+        if line.endswith(b"\r\n"):
+            return line
+    return line + await reader.readuntil(b"\r\n")
+
+
+async def _drain(reader: asyncio.StreamReader, pending: bool) -> None:
+    """Read and drop lines up to the end of data; ``pending``: the current line has begun already."""
+    while True:
+        try:
+            line = await reader.readuntil(b"\r\n")
+        except asyncio.LimitOverrunError as exc:
+            await reader.readexactly(exc.consumed)
+            pending = True
+            continue
+        if not pending and line == b".\r\n":
+            return
+        pending = False
 
 
 def _raw_params(arg: str | None, keyword: str, proto: SMTP) -> list[str] | None:
