@@ -30,6 +30,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
+from corpus_batch2 import BATCH2_NEGATIVES, BATCH2_POSITIVES  # noqa: E402
 from corpus_files import MIME  # noqa: E402
 from corpus_scenarios import NEGATIVES, POSITIVES, Scenario  # noqa: E402
 
@@ -233,7 +234,7 @@ def build_corpus(seed: int = 20240301) -> list[Mail]:
     ids = _load_ids()
     out: list[Mail] = []
     idx = 0
-    for sc in [*POSITIVES, *NEGATIVES]:
+    for sc in [*POSITIVES, *NEGATIVES, *BATCH2_POSITIVES, *BATCH2_NEGATIVES]:
         filler = Filler(rnd, ids, sc.no)
         for variant in range(sc.variants):
             out.append(render(sc, idx, variant, rnd, filler))

@@ -275,7 +275,7 @@ POSITIVES: list[Scenario] = [
     Scenario("orosanmalan", "Orosanmälan",
              "Orosanmälan enligt 14 kap. 1 § SoL\n\nBarn: {child} {ln}, {pnr_kid}\nSkola: Lindens skola åk 3\n\n"
              "Barnet har vid flera tillfällen kommit till skolan hungrig och berättar att pappa "
-             "\"dricker mycket\" och att hon är rädd. Vi är oroliga för att pappan har ett alkoholmissbruk.", [P, H]),
+             "\"dricker mycket\" och att hon är rädd. Vi är oroliga för att pappan har ett alkoholmissbruk.", [P, H, S]),
     Scenario("lss_decision", "Beslut LSS",
              "Hej,\nnu är beslutet klart: {fn} {ln} beviljas korttidsvistelse enligt 9 § 6 LSS fyra dygn/månad. "
              "Hon har en måttlig intellektuell funktionsnedsättning och epilepsi. Vi behöver en kontaktperson "
@@ -292,7 +292,7 @@ POSITIVES: list[Scenario] = [
              "återfall i helgen och vi behöver en tid för abstinensbehandling snarast. Hon har godkänt att vi "
              "kontaktar er.", [H]),
     Scenario("sol_docx", "Utredning",
-             "Hej,\nse bifogad utredning inför mötet på tisdag. Ring om något är oklart.", [C],
+             "Hej,\nse bifogad utredning inför mötet på tisdag. Ring om något är oklart.", [C, S],
              attach=_sol_docx),
     Scenario("protected_identity", "Viktigt - skolplacering",
              "OBS!! {fn} {ln} och barnen har skyddad identitet (sekretessmarkering). Skicka INTE adressen eller "
@@ -403,7 +403,7 @@ POSITIVES: list[Scenario] = [
     Scenario("barnevern_bekymring", "Bekymringsmelding",
              "Unntatt offentlighet, jf. offl. § 13\n\nBekymringsmelding til barneverntjenesten om {child} "
              "{ln} (f. {born}). Mor har rusproblemer og barnet har flere ganger kommet til barnehagen uten mat "
-             "og med blåmerker.", [H, C], no=True),
+             "og med blåmerker.", [H, C, S], no=True),
     Scenario("helsestasjon_celiac", "Oppfølging helsestasjon",
              "Hei!\n{child} har fått påvist cøliaki på blodprøven, og foreldrene lurer på om barnehagen kan "
              "lage glutenfri mat. Hun har også astma og bruker Ventoline ved behov.", [H], no=True),

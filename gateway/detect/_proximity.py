@@ -55,6 +55,39 @@ _BASE = {  # (weight, evidence) -> confidence
 }
 
 
+# A sign-off on its own line opens the signature block: the titles and units there ("Enhetschef
+# hemtjänsten", "Skolsköterska, Elevhälsan") describe the sender, never a person's health.
+SIGN_OFF_LINES = frozenset({
+    "med vänlig hälsning", "med vänliga hälsningar", "vänliga hälsningar", "vänlig hälsning", "hälsningar",
+    "mvh", "med vennlig hilsen", "vennlig hilsen", "hilsen", "helsing", "med venleg helsing", "best regards",
+    "kind regards",
+})
+_SIGN_OFF_KEYS = ("hälsning", "mvh", "hilsen", "helsing", "regards")  # str.find per key: C speed, no regex
+SIGNATURE_MAX = 300  # a signature block ends at a blank line or after this many characters
+
+
+def in_signature(lower: str, pos: int) -> bool:
+    """True when ``pos`` lies in a signature block: after a sign-off line, before the next blank line.
+
+    Only the ``SIGNATURE_MAX`` characters before ``pos`` are read, and only for lexicon matches, so mail
+    without health words pays nothing."""
+    lo = max(0, pos - SIGNATURE_MAX)
+    for key in _SIGN_OFF_KEYS:
+        i = lower.rfind(key, lo, pos)
+        if i < 0:
+            continue
+        line_start = lower.rfind("\n", 0, i) + 1
+        line_end = lower.find("\n", i, pos)
+        if line_end < 0 or lower[line_start:line_end].strip(" \t,!.") not in SIGN_OFF_LINES:
+            continue
+        start = line_end
+        while start < pos and lower[start] in " \t\n" and start - line_end < 8:
+            start += 1
+        if lower.find("\n\n", start, pos) < 0:
+            return True
+    return False
+
+
 def _root(text: Text) -> str:
     return text.location.path[0] if text.location.path else ""
 
@@ -78,7 +111,10 @@ class _Scorer:
                           if h.category == Category.PERSONNUMMER and h.confidence >= ID_MIN_CONFIDENCE)
         self.people = PersonIndex(text.text, text.lower, [m for m in matches if m.entry.kind == "person"],
                                   filename=self.filename)
-        self.matches = sorted((m for m in matches if m.entry.kind != "person"), key=lambda m: m.start)
+        kept = sorted((m for m in matches if m.entry.kind != "person"), key=lambda m: m.start)
+        if text.origin == "body":
+            kept = [m for m in kept if not in_signature(text.lower, m.start)]
+        self.matches = kept
         self.starts = [m.start for m in self.matches]
         self._markers: dict[int, Marker | None] = {}
 

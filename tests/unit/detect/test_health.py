@@ -399,3 +399,23 @@ def test_everyday_conditions_and_swedish_brands(text: str) -> None:
 
 def test_short_condition_acronyms_keep_their_case() -> None:
     assert _findings("Vi testar cp-bänken och als-sladden i slöjdsalen, Olle Berg har nyckeln.") == []
+
+
+@pytest.mark.parametrize("text", [
+    "Hej, kan ni skicka schemat för vecka 14 till 18900101-9802?\n\nMed vänlig hälsning\nGun Ek\n"
+    "Enhetschef hemtjänsten, Vård och omsorg\n",
+    "Hei, her er referatet fra møtet.\n\nMed vennlig hilsen\n\nKari Moe\nAvdelingsleder, rus og psykiatri\n",
+])
+def test_titles_in_a_signature_block_are_not_health_data(text: str) -> None:
+    assert _findings(text) == []
+
+
+def test_text_after_a_signature_block_is_scored_again() -> None:
+    text = ("Se nedan.\n\nMvh\nGun Ek\nHemtjänsten\n\n> Hej, Olle Berg har fått diagnosen epilepsi och "
+            "behöver tillsyn.")
+    assert _findings(text)
+
+
+@pytest.mark.parametrize("text", ["Lina Ek är hivpositiv sedan 2019.", "Eleven er hivsmittet, og foreldrene vet."])
+def test_hiv_compounds(text: str) -> None:
+    assert _findings(text)
