@@ -70,3 +70,24 @@ def test_fast_path_only_for_clean_leaf_messages() -> None:
     assert pl._single_part(CASES[12]) is not None  # base64 html leaf
     for raw in (CASES[1], CASES[2], CASES[3], CASES[4], CASES[5], CASES[6], CASES[7], CASES[14]):
         assert pl._single_part(raw) is None, raw[:40]
+
+
+def test_bound_shortcut_cuts_exactly_where_the_regex_passes_do() -> None:
+    def slow(raw: bytes, max_parts: int) -> tuple[bytes, bool]:
+        cut = len(raw)
+        for i, m in enumerate(pl._BOUNDARY_PARAM.finditer(raw)):
+            if i >= min(max_parts, 900) + 1:
+                cut = m.start()
+                break
+        for i, m in enumerate(pl._DELIMITER.finditer(raw, 0, cut)):
+            if i >= 20 * max_parts:
+                cut = m.start()
+                break
+        return (raw[:cut], True) if cut < len(raw) else (raw, False)
+
+    for n in range(0, 12):
+        for raw in (b'Content-Type: multipart/mixed; BOUNDARY="b"\r\n' * n + b"x",
+                    b"\r\n--b\r\n" * (n * 6), b"boundary boundary=\r\n--" * n):
+            for max_parts in (1, 2, 3):
+                assert pl.bound(raw, max_parts) == slow(raw, max_parts)
+    assert pl.bound(b"\r\n--b" * 100, 2)[1] is True
