@@ -114,10 +114,14 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--below", action="store_true", help="also show hits below the report threshold")
     ap.add_argument("--markdown", action="store_true", help="print the table as Markdown")
     ap.add_argument("--only", metavar="SUBSTR", help="only messages whose name contains SUBSTR")
+    ap.add_argument("--batch", choices=("1", "2", "all"), default="all",
+                    help="1 = scenarios written before reading the rules, 2 = written after the first round")
     args = ap.parse_args(argv)
     corpus = build_corpus()
     if args.only:
         corpus = [m for m in corpus if args.only in m.name]
+    if args.batch != "all":
+        corpus = [m for m in corpus if m.scenario.startswith("b2_") == (args.batch == "2")]
     t0 = time.perf_counter()
     results = evaluate(corpus, args.policy)
     report(results, args.quiet, args.below, args.markdown)
