@@ -107,3 +107,19 @@ def test_realistic_mail_is_stopped(text: str) -> None:
 def test_realistic_mail_passes(text: str) -> None:
     found = _findings(text)
     assert found == [], [(f.sample, f.confidence, f.evidence) for f in found]
+
+
+# --- regressions from the independent corpus evaluation (bench/eval_detection.py) ---------------------
+
+@pytest.mark.parametrize("text", [
+    "Tove Lind har fått besöksförbud mot sin bror sedan i höstas.",
+    "Klienten Erik Sand är villkorligt frigiven och har kontakt med frivården.",
+    "Sara Nutti är same och familjen har renar i fjällen.",
+    "Brukeren Trond Moe er prøveløslatt og har kontaktforbud.",
+])
+def test_court_outcomes_and_sami_origin(text: str) -> None:
+    assert _findings(text), text
+
+
+def test_same_as_an_english_word_is_not_ethnicity() -> None:
+    assert _findings("Linnea Berg says it is the same as last year, same procedure.") == []
