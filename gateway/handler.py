@@ -19,7 +19,7 @@ import logging
 import re
 import time
 from collections.abc import Mapping, Sequence
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 from email_validator import EmailNotValidError, validate_email
 
@@ -29,10 +29,35 @@ from gateway.model import Message, Reply, ScanResult, Verdict
 from gateway.replies import BARE_NEWLINE, SATURATED, SHUTTING_DOWN, TEMP_INTERNAL, TOO_MANY_RCPTS, render_lmtp
 
 if TYPE_CHECKING:
+    from gateway.actor import Actor
+    from gateway.config import GatewayConfig
     from gateway.extract.base import Limits
+    from gateway.metrics import Metrics
     from gateway.policy.model import Policy
-    from gateway.server import Gateway
     from gateway.settings import ScanSettings
+
+
+class Scanner(Protocol):
+    """What the handler needs of the scan pool."""
+
+    async def scan(self, raw: bytes, settings: ScanSettings) -> ScanResult: ...
+
+
+class GatewayState(Protocol):
+    """What the handler reads of the running gateway (``gateway.server.Gateway`` provides it); a protocol
+    here keeps the server on top of the handler, never the other way round."""
+
+    cfg: GatewayConfig
+    policy: Policy
+    limits: Limits
+    metrics: Metrics
+    actor: Actor
+    scanner: Scanner
+    scan_wait: float
+    inflight: int
+    stopping: bool
+
+    def inflight_add(self, n: int) -> None: ...
 
 log = logging.getLogger("dlp.handler")
 _BARE = re.compile(rb"\r(?!\n)|(?<!\r)\n")
@@ -62,7 +87,7 @@ def valid_address(address: str, utf8: bool) -> bool:
 class Handler:
     """aiosmtpd hooks for one gateway."""
 
-    def __init__(self, gateway: Gateway) -> None:
+    def __init__(self, gateway: GatewayState) -> None:
         self.gw = gateway
         self._scan_settings: tuple[Policy, Limits, ScanSettings] | None = None
 

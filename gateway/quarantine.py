@@ -159,8 +159,8 @@ async def _release(store: QuarantineStore, ident: str, cfg: Any) -> int:
     """Re-inject via ``next_hop``; the entry is deleted only after every recipient was accepted."""
     from dataclasses import replace
 
+    from gateway.deliver.routes import make_route
     from gateway.envelope import build_message
-    from gateway.server import make_route
 
     meta = store.meta(ident)
     raw = store.raw(ident)

@@ -24,7 +24,6 @@ import logging
 import signal
 import ssl
 import sys
-from pathlib import Path
 from typing import Any
 
 from aiosmtpd.lmtp import LMTP
@@ -32,9 +31,10 @@ from aiosmtpd.smtp import MISSING, SMTP, syntax
 
 from gateway import redact
 from gateway.actor import Actor
-from gateway.config import ConfigError, GatewayConfig, RouteSpec, is_allowed, load
+from gateway.config import ConfigError, GatewayConfig, is_allowed, load
 from gateway.deliver import notify
 from gateway.deliver.base import Route
+from gateway.deliver.routes import make_route
 from gateway.extract.base import Limits
 from gateway.handler import Handler
 from gateway.metrics import Metrics
@@ -346,42 +346,6 @@ def scan_limits(cfg: GatewayConfig) -> Limits:
     """Extraction limits whose message clock fits ``scan_deadline``: a slow scan ends as ``Unscannable(timeout)``
     (the policy decides, fail-closed) instead of an endless series of 451 retries."""
     return dataclasses.replace(cfg.limits, message_seconds=min(cfg.limits.message_seconds, cfg.scan_deadline))
-
-
-def make_route(name: str, spec: RouteSpec, cfg: GatewayConfig) -> Route:
-    """A Route from its spec (``smtp``, ``maildir``, ``https``)."""
-    if spec.kind == "smtp":
-        from gateway.deliver.smtp import SmtpRoute
-
-        return SmtpRoute(
-            name,
-            spec.target,
-            spec.port,
-            tls=spec.tls,
-            concurrency=cfg.relay_concurrency,
-            op_timeout=min(60.0, cfg.relay_deadline),
-            helo=cfg.hostname,
-            ca_file=spec.ca_file,
-        )
-    if spec.kind == "maildir":
-        from gateway.deliver.maildir import MaildirRoute
-
-        return MaildirRoute(name, Path(spec.target))
-    from gateway.deliver.https import HttpsRoute
-
-    return HttpsRoute(name, spec.target, concurrency=cfg.relay_concurrency, token=https_token(cfg),
-                      ca_file=str(cfg.https_ca) if cfg.https_ca else None)
-
-
-def https_token(cfg: GatewayConfig) -> str | None:
-    """The secure route's bearer token, from a file or the environment (never from the config text)."""
-    import os
-
-    if cfg.https_token_file is not None:
-        return cfg.https_token_file.read_text(encoding="utf-8").strip() or None
-    if cfg.https_token_env:
-        return os.environ.get(cfg.https_token_env) or None
-    return None
 
 
 class Gateway:
