@@ -87,7 +87,12 @@ _HONORIFIC = regex.compile(r"\b(?:[Hh]err|[Ff]ru|[Ff]röken|[Hh]r\.|[Ff]r\.)\s+\
 # The name of an expert, author, speaker or contact is not the subject: "Sara Lind berättar om autism",
 # "boken av Kim Jensen", "Johan Ek börjar som kurator".
 _NAME_EXPERT = regex.compile(
-    r"\s*(?:\([^()\n]{1,20}\)\s*)?(?:(?:berättar|pratar|talar|informerar|skriver|presenterar|forteller|snakker|"
+    r"\s*(?:\([^()\n]{1,20}\)\s*)?(?:,\s*(?:som|who)\s+(?:själv\s+|selv\s+)?)?"  # "Per Holm, som berättar om"
+    # staff news: "Kari Moe er ny leder for …", "Per Lind blir tf. rektor", "Anna Ek är vår nya kurator"
+    r"(?:(?:är|er|blir|blev|ble|har\s+blivit|har\s+blitt)\s+(?:(?:vår|våra|vårt|vores)\s+)?"
+    r"(?:ny|nya|nytt|tillförordnad|tf\.|t\.f\.|konstituert|fungerande)\s"
+    r"(?!elev|brukar|patient|klient|deltagar|deltaker|pasient|bruker|barn|medlem)|"  # "är ny elev" is the subject
+    r"(?:berättar|pratar|talar|informerar|skriver|presenterar|forteller|snakker|"
     r"presenterer|skriver)\s+om|föreläser|foreleser|medverkar|gästar|yrkade|föreslår|foreslår|kommenterar|"
     r"(?:håller|holder)\s+(?:föredrag|föreläsning|foredrag|kurs|i\s+)|(?:arbetar|jobbar|jobber|arbeider)\s+"
     r"(?:som|med|på|inom|i)|(?:börjar|begynner|startar)\s+som|leder\s+(?:kursen|gruppen|arbetet|kurset))\b"

@@ -126,3 +126,16 @@ def test_a_name_cut_by_the_window_edge_is_judged_by_its_whole_line() -> None:
 
 def test_semicolon_separated_title_is_a_signature_not_a_subject() -> None:
     assert _marker("Namn;Funktion\nGreta Lindholm;Kurator\nepilepsi-kurs", "epilepsi") is None
+
+
+@pytest.mark.parametrize(("text", "term"), [
+    ("Frukostseminarium med Lars Dahl, som berättar om sin egen utmattning.", "utmattning"),
+    ("Hei alle, Trude Moe er ny enhetsleder for psykiatri og rus fra mai.", "psykiatri"),
+    ("Info: Greta Lindholm blir tf. rektor och ansvarar för elevhälsan och ADHD-nätverket.", "adhd"),
+])
+def test_speakers_and_staff_news_are_not_subjects(text: str, term: str) -> None:
+    assert _marker(text, term) is None
+
+
+def test_a_new_pupil_is_still_the_subject() -> None:
+    assert _marker("Greta Lindholm är ny elev i 4A och har epilepsi.", "epilepsi") == ("person:name", STRONG)
