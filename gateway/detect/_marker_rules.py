@@ -386,6 +386,15 @@ STATUTE_CUES = re.compile(
     # OSL's damage tests: a quoted provision, not a marking ("om det inte står klart att uppgiften kan röjas")
     r"|om\sdet\sinte\sstår\sklart\satt|om\sdet\skan\santas\satt|lider\s(?:skada\seller\s)?men(?![a-zåäö])"
 )
+# A negated marking says the opposite: "är inte sekretessbelagd", "er ikke unntatt offentlighet".
+NEGATED_BEFORE = re.compile(
+    r"(?<![a-zåäöæø])(?:inte|ej|icke|ikke|ikkje|not|ingen|inga)\s(?:(?:längre|lenger|heller|alls|är|er)\s)?$"
+)
+# A release decision in the same sentence: "sekretessprövad och kan lämnas ut i sin helhet".
+RELEASED_AFTER = re.compile(
+    r"^[^.!?\n]{0,60}?(?:lämnas|utlämnas|gis|gjøres)\s(?:ut\s)?(?:i\ssin\shelhet|utan\s(?:förbehåll|maskering|"
+    r"maskeringar|sekretess)|fullt\sinnsyn|full\sinnsyn|innsyn\si\ssin\shelhet)"
+)
 # Where a mail's own text ends: a sign-off, a signature separator or a mobile footer. Cues after it (a GDPR
 # footer's "läs mer på") describe the sender's organisation, not the marked content.
 SIGN_OFF = re.compile(

@@ -136,6 +136,9 @@ class Scorer:
         if not (self.header or upper) and statute:
             conf = min(conf, CAP_NEGATIVE)
             ev.append("neg:statute")
+        if r.NEGATED_BEFORE.search(before[-30:]) or r.RELEASED_AFTER.match(lower(s[b : b + 120])):
+            conf = min(conf, CAP_NEGATIVE)
+            ev.append("neg:negated")
         if self._disclaimer(a, b, para_start, para_end, label, c.cls):
             conf = min(conf, CAP_DISCLAIMER)
             ev.append("neg:disclaimer")

@@ -736,3 +736,17 @@ def test_footer_cues_after_a_sign_off_do_not_weaken_a_marking() -> None:
 ])
 def test_quoted_damage_test_is_statute_prose(text: str) -> None:
     assert _findings(text) == []
+
+
+@pytest.mark.parametrize("text", [
+    "Protokollet är inte sekretessbelagt och kan publiceras.",
+    "Vedlegget er ikke unntatt offentlighet.",
+    "Beslutet är sekretessprövat och lämnas ut utan förbehåll till dig som begärt det.",
+    "Rapporten är sekretessprövad, den lämnas ut i sin helhet.",
+])
+def test_negated_or_released_markings_are_not_findings(text: str) -> None:
+    assert _findings(text) == []
+
+
+def test_release_with_restrictions_is_still_a_marking() -> None:
+    assert _findings("Journalen är sekretessprövad och lämnas ut med förbehåll enligt 10 kap. 14 § OSL.")
