@@ -60,8 +60,11 @@ _GENERIC_SENTENCE = regex.compile(
 )
 _SENTENCE_END = regex.compile(r"[.!?\n]")
 # Kinship words used as names in case notes ("Mor har rusproblemer", "Pappa dricker mycket") read like pronouns.
+# Norwegian case notes name the client by role without article ("Bruker har vedtak om BPA", "Søker er
+# sykmeldt"); after an article or quantifier ("en bruker har") the noun is generic.
 _PRONOUN = regex.compile(
-    r"\b(?:hon|han|hen|hun|ho|jag|jeg|eg|mamma|pappa|mor|far|mora|faren|moren|mormor|farmor|morfar|farfar)"
+    r"\b(?:hon|han|hen|hun|ho|jag|jeg|eg|mamma|pappa|mor|far|mora|faren|moren|mormor|farmor|morfar|farfar|"
+    r"(?<!\b(?:en|ein|ei|ett|hver|enhver|kvar|alle|varje|the|a)\s)(?:bruker|brukar|pasient|søker|søkjar|klient))"
     r"\s+(?:har|hade|är|var|fick|får|blev|blir|behöver|tar|mår|ska|skall|"
     r"kommer|går|er|fikk|fekk|trenger|treng|skal|tok|bruker|brukar|använder|lider|hadde|vart|ble)\b"
 )

@@ -139,3 +139,13 @@ def test_speakers_and_staff_news_are_not_subjects(text: str, term: str) -> None:
 
 def test_a_new_pupil_is_still_the_subject() -> None:
     assert _marker("Greta Lindholm är ny elev i 4A och har epilepsi.", "epilepsi") == ("person:name", STRONG)
+
+
+@pytest.mark.parametrize(("text", "term", "expected"), [
+    ("Bruker har epilepsi og ønsker BPA.", "epilepsi", True),
+    ("Pasient er innlagt med lungebetennelse.", "lungebetennelse", True),
+    ("En bruker har rett til BPA ved epilepsi.", "epilepsi", False),
+])
+def test_norwegian_case_note_roles_without_article(text: str, term: str, expected: bool) -> None:
+    found = _marker(text, term)
+    assert (found is not None and found[1] == STRONG) is expected
