@@ -123,3 +123,16 @@ def test_court_outcomes_and_sami_origin(text: str) -> None:
 
 def test_same_as_an_english_word_is_not_ethnicity() -> None:
     assert _findings("Linnea Berg says it is the same as last year, same procedure.") == []
+
+
+def test_signs_of_abuse_about_a_named_child() -> None:
+    assert _findings("Förskolan är orolig: Elsa har blåmärken på ryggen igen och vi tror att hon far illa.")
+    assert _findings("Jenta Nora har blåmerker, og barnehagen mistenker omsorgssvikt.")
+
+
+@pytest.mark.parametrize("text", [
+    "Föreläsning om barn som far illa och hur skolan upptäcker omsorgssvikt. Anmäl dig senast i morgon.",
+    "Temadag: vold i nære relasjoner og æresrelatert vold. Påmelding innen fredag.",
+])
+def test_abuse_vocabulary_in_courses_is_not_a_finding(text: str) -> None:
+    assert _findings(text) == []
