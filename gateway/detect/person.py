@@ -90,7 +90,8 @@ _HONORIFIC = regex.compile(r"\b(?:[Hh]err|[Ff]ru|[Ff]röken|[Hh]r\.|[Ff]r\.)\s+\
 # The name of an expert, author, speaker or contact is not the subject: "Sara Lind berättar om autism",
 # "boken av Kim Jensen", "Johan Ek börjar som kurator".
 _NAME_EXPERT = regex.compile(
-    r"\s*(?:\([^()\n]{1,20}\)\s*)?(?:,\s*(?:som|who)\s+(?:själv\s+|selv\s+)?)?"  # "Per Holm, som berättar om"
+    r"\s*(?:\([^()\n]{1,20}\)\s*)?(?:,\s*(?:[0-9]{1,3}\s*(?:år\s*)?,\s*)?(?:som|who)\s+(?:själv\s+|selv\s+)?)?"
+    # "Per Holm, som berättar om", "Per Lind, 54, som berättar om" (a newsletter profile)
     # staff news: "Kari Moe er ny leder for …", "Per Lind blir tf. rektor", "Anna Ek är vår nya kurator"
     r"(?:(?:är|er|blir|blev|ble|har\s+blivit|har\s+blitt)\s+(?:(?:vår|våra|vårt|vores)\s+)?"
     r"(?:ny|nya|nytt|tillförordnad|tf\.|t\.f\.|konstituert|fungerande)\s"
@@ -115,7 +116,8 @@ _NAME_BEFORE = regex.compile(
     r"(?:hälsning|hälsningar|mvh|hilsen|hilsing|vänligen|regards|hej|hei|hallo|hejsan|kära|bästa|tack|takk|"
     r"från|fra|till|kontakt|kontakta|ring|ringa|mejla|mail|e-post|skrev|skreiv|wrote|/)[\s,:!.-]*$"
 )
-_NAME_BY = regex.compile(r"(?:\bav|\bby|\bskriven av|\bskrevet av|\butfärdad av|psykiatern|psykologen|läkaren|"
+_NAME_BY = regex.compile(r"(?:\b(?:berättar|säger|menar|forteller|sier|mener)|"
+                         r"\bav|\bby|\bskriven av|\bskrevet av|\butfärdad av|psykiatern|psykologen|läkaren|"
                          r"doktor|dr\.|överläkare|professor|forskaren|föreläsaren|författaren|legen|forfatter)\s*$")
 _NAME_END = regex.compile(r"[ \t]*(?:[,!.:;\n]|$)")
 _NAME_AFTER = regex.compile(

@@ -149,3 +149,16 @@ def test_a_new_pupil_is_still_the_subject() -> None:
 def test_norwegian_case_note_roles_without_article(text: str, term: str, expected: bool) -> None:
     found = _marker(text, term)
     assert (found is not None and found[1] == STRONG) is expected
+
+
+@pytest.mark.parametrize(("text", "term"), [
+    ("– Jag har haft epilepsi sedan jag var liten, säger Greta Lindholm, ny ambassadör för kampanjen.", "epilepsi"),
+    ("Möt Lars Dahl, 61, som berättar om åren med diabetes i vårt nyhetsbrev.", "diabetes"),
+])
+def test_quoted_speakers_and_profiles_are_not_subjects(text: str, term: str) -> None:
+    found = _marker(text, term)
+    assert found is None or found[1] == WEAK
+
+
+def test_a_named_child_with_an_age_is_still_the_subject() -> None:
+    assert _marker("Greta Lindholm, 9, har diabetes.", "diabetes") == ("person:name", STRONG)
