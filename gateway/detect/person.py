@@ -86,6 +86,8 @@ _BIRTH_DATE = regex.compile(
     r"[0-3]?[0-9]\.[01]?[0-9]\.(?:19|20)?[0-9]{2}|[0-3]?[0-9]\s\p{Ll}{3,9}\s(?:19|20)[0-9]{2})(?![0-9])",
     regex.IGNORECASE,
 )
+# A listed first name in the genitive right before the term: "Elsas läkarutlåtande", "Olles nya medicin".
+_GENITIVE = regex.compile(r"\b(\p{Lu}\p{Ll}+)s\s(?:\p{Ll}+\s)?$")
 _HONORIFIC = regex.compile(r"\b(?:[Hh]err|[Ff]ru|[Ff]röken|[Hh]r\.|[Ff]r\.)\s+\p{Lu}\p{Ll}+")
 # The name of an expert, author, speaker or contact is not the subject: "Sara Lind berättar om autism",
 # "boken av Kim Jensen", "Johan Ek börjar som kurator".
@@ -102,7 +104,8 @@ _NAME_EXPERT = regex.compile(
     r"(?:som|med|på|inom|i)|(?:börjar|begynner|startar)\s+som|leder\s+(?:kursen|gruppen|arbetet|kurset))\b"
 )
 _NAME_VERB = regex.compile(
-    r"\b(\p{Lu}\p{Ll}+)(?:\s+i\s+(?:klass\s+|klasse\s+|åk\s+|årskurs\s+)?\w{1,6}|\s*\([^()\n]{1,20}\))?"
+    r"\b(\p{Lu}\p{Ll}+)(?:\s+(?:i|på)\s+(?:klass\s+|klasse\s+|åk\s+|årskurs\s+|rum\s+|rom\s+|avd\.?\s*|"
+    r"avdelning\s+|avdeling\s+)?\w{1,6}|\s*\([^()\n]{1,20}\))?"  # "Olle i 4B har", "Gunnar på rum 4 har"
     r"\s+(?:har|hade|är|var|fick|får|behöver|ska|kommer|mår|tar|går|er|fikk|trenger|skal|hadde|bruker|lider|"
     r"blev|ble|brukar|använder)\b"
 )
@@ -217,7 +220,7 @@ class PersonIndex:
             if _CONTACT_BEFORE.search(self.lower[max(0, m.start - 30):m.start]):
                 continue  # "kontakta min kollega": a contact, not the subject
             return Marker(f"person:{m.entry.stem}", STRONG)
-        if _name_marker(self.text, a, b):
+        if _name_marker(self.text, a, b) or _genitive(self.text, span[0]):
             return Marker("person:name", STRONG)
         low = self.lower[a:b]
         if _PRONOUN_GENERIC.search(low) or self.statute_near(span[0]):
@@ -255,6 +258,14 @@ def _name_marker(text: str, a: int, b: int) -> bool:
     if _HONORIFIC.search(text, a, b) or _BIRTH_DATE.search(text, a, b):
         return True
     return any((m.group(1) or m.group(2)).lower() in names for m in _NAME_SUBJECT.finditer(text, a, b))
+
+
+def _genitive(text: str, pos: int) -> bool:
+    g = _GENITIVE.search(text, max(0, pos - 40), pos)
+    if g is None:
+        return False
+    name = g.group(1).lower()
+    return name in first_names() and name + "s" not in first_names()  # "Jonas", "Elias" are not genitives
 
 
 def _filename_marker(low: str, markers: Sequence[Match]) -> Marker | None:

@@ -419,3 +419,15 @@ def test_text_after_a_signature_block_is_scored_again() -> None:
 @pytest.mark.parametrize("text", ["Lina Ek är hivpositiv sedan 2019.", "Eleven er hivsmittet, og foreldrene vet."])
 def test_hiv_compounds(text: str) -> None:
     assert _findings(text)
+
+
+@pytest.mark.parametrize("text", [
+    "Sven Holm har fått ett trycksår på hälen, undersköterskan lägger om det dagligen.",
+    "Brukaren Karin Ek har KAD och behöver sondmatning på kvällen.",
+])
+def test_elder_care_nursing_vocabulary(text: str) -> None:
+    assert _findings(text), text
+
+
+def test_elder_care_words_in_public_advice_stay_clean() -> None:
+    assert _findings("Vid värmebölja finns risk för uttorkning och fallskada hos äldre; drick vatten.") == []

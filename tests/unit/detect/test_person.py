@@ -162,3 +162,16 @@ def test_quoted_speakers_and_profiles_are_not_subjects(text: str, term: str) -> 
 
 def test_a_named_child_with_an_age_is_still_the_subject() -> None:
     assert _marker("Greta Lindholm, 9, har diabetes.", "diabetes") == ("person:name", STRONG)
+
+
+@pytest.mark.parametrize(("text", "term"), [
+    ("Bifogar Gretas läkarintyg från i fredags.", "läkarintyg"),
+    ("Gunnar på rum 12 har fått trycksår.", "trycksår"),
+    ("Karin på avd. 3 har diabetes.", "diabetes"),
+])
+def test_genitive_names_and_room_phrases_mark_a_person(text: str, term: str) -> None:
+    assert _marker(text, term) == ("person:name", STRONG)
+
+
+def test_a_genitive_far_from_the_term_is_no_marker() -> None:
+    assert _marker("Gretas kafé på torget säljer bröd för alla, även vid celiaki.", "celiaki") is None
