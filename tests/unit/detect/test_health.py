@@ -431,3 +431,7 @@ def test_elder_care_nursing_vocabulary(text: str) -> None:
 
 def test_elder_care_words_in_public_advice_stay_clean() -> None:
     assert _findings("Vid värmebölja finns risk för uttorkning och fallskada hos äldre; drick vatten.") == []
+
+
+def test_norwegian_elder_care_vocabulary() -> None:
+    assert _findings("Pasienten Arne Moe har fått trykksår og svelgvansker, han trenger sondeernæring.")
