@@ -136,3 +136,8 @@ def test_signs_of_abuse_about_a_named_child() -> None:
 ])
 def test_abuse_vocabulary_in_courses_is_not_a_finding(text: str) -> None:
     assert _findings(text) == []
+
+
+def test_religious_fasting_in_other_inflections() -> None:
+    assert _findings("Hej, Ebba kommer att fasta under ramadan och behöver inte äta lunch. /pappa")
+    assert _findings("Eleven Aisha Ali skal faste under ramadan i år.")
