@@ -64,6 +64,28 @@ def literal_prefix(alternative: str) -> str:
     return literal if len(literal) >= 3 else ""
 
 
+# Leading elements that add no literal: a lookbehind, a start-of-line anchor, optional whitespace, an optional
+# group. Skipping them is sound because a gate literal only has to occur somewhere in every match.
+_SKIPPABLE = re.compile(r"\(\?<[!=](?:\[[^\]]*\]|[^()\[\]])*\)|\(\?:\^\|\\n\)|\\s\*|\[ \\t\]\*|\(\?:[^()]*\)\?")
+_LITERAL_GROUP = re.compile(r"\(\?:((?:[^()\\\[\]*+{}.^$|?]+\??\|)*[^()\\\[\]*+{}.^$|?]+\??)\)(?![?*{])")
+
+
+def gate_literals(alternative: str) -> list[str]:
+    """Literals of which at least one occurs in every match of ``alternative`` ([] when none is known)."""
+    prefix = literal_prefix(alternative)
+    if prefix:
+        return [prefix]
+    body = alternative
+    while (m := _SKIPPABLE.match(body)) is not None and m.end() > 0:
+        body = body[m.end() :]
+    group = _LITERAL_GROUP.match(body)
+    if group:
+        options = [o[:-2] if o.endswith("?") else o for o in group.group(1).split("|")]
+        return options if all(len(o) >= 2 for o in options) else []
+    prefix = literal_prefix(body)
+    return [prefix] if prefix else []
+
+
 class Gated:
     """``search`` / ``findall`` with the semantics "does any alternative match" / "all matches"."""
 
@@ -74,11 +96,11 @@ class Gated:
         gated: list[re.Pattern[str]] = []
         for alt in split_alternatives(pattern.pattern):
             compiled = re.compile(alt, pattern.flags)
-            lit = literal_prefix(alt)
-            if lit:
+            lits = gate_literals(alt)
+            for lit in lits:
                 literals.append(lit)
                 gated.append(compiled)
-            else:
+            if not lits:
                 always.append(compiled)
         self._always = always
         self._gated = gated
@@ -86,7 +108,8 @@ class Gated:
 
     def _candidates(self, text: str) -> list[re.Pattern[str]]:
         found = [] if self._ac is None else self._ac.find_matches_as_indexes(text, overlapping=True)
-        return self._always + [self._gated[i] for i in sorted({m[0] for m in found})]
+        picked = dict.fromkeys(self._gated[i] for i in sorted({m[0] for m in found}))  # one run per alternative
+        return self._always + list(picked)
 
     def search(self, text: str) -> re.Match[str] | None:
         """Some match of the alternation in ``text`` (not necessarily the leftmost)."""

@@ -34,3 +34,13 @@ def test_same_answer_as_the_plain_pattern(parts: list[str]) -> None:
 def test_findall_counts_every_alternative() -> None:
     g = Gated(re.compile(r"abc|def|x+"))
     assert sorted(g.findall("abc def xx abc")) == ["abc", "abc", "def", "xx"]
+
+
+def test_gate_literals_look_past_lookbehinds_anchors_and_optional_groups() -> None:
+    from gateway.detect._gated import gate_literals
+
+    assert gate_literals(r"(?:två\s|tre\s)?(?:typer|sorters?)\sav") == ["typer", "sorter"]
+    assert gate_literals(r"(?<![a-z])(?:inte|ej)\sskick") == ["inte", "ej"]
+    assert gate_literals(r"(?:^|\n)\s*(?:svar|fråga)\s?:") == ["svar", "fråga"]
+    assert gate_literals(r"(?:^|\n)[ \t]*[0-2]?[0-9][.:]") == []
+    assert gate_literals(r"(?:a|bb)x") == []  # a one-letter option cannot gate
