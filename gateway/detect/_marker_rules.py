@@ -21,6 +21,8 @@ from __future__ import annotations
 
 import re
 
+import ahocorasick_rs
+
 from gateway.detect._gated import Gated
 
 # --- prefilter (original-case text, one ``re`` pass) -------------------------------------------------------
@@ -73,7 +75,12 @@ def _trie_pattern(words: set[str]) -> str:
     return emit(root)
 
 
-PREFILTER = re.compile(_trie_pattern({v for s in _ANCHOR_STEMS for v in _variants(s)} | set(_EXTRA_ANCHORS)))
+ANCHOR_WORDS = sorted({v for s in _ANCHOR_STEMS for v in _variants(s)} | set(_EXTRA_ANCHORS))
+PREFILTER = re.compile(_trie_pattern(set(ANCHOR_WORDS)))  # the reference form of the anchor search
+# The same anchors found by one DFA pass (leftmost-longest, non-overlapping: what the trie regex finds),
+# ~3x faster than the regex on mail text.
+ANCHORS = ahocorasick_rs.AhoCorasick(ANCHOR_WORDS, matchkind=ahocorasick_rs.MatchKind.LeftmostLongest,
+                                     implementation=ahocorasick_rs.Implementation.DFA)
 
 # --- OSL references ---------------------------------------------------------------------------------------
 _LAW = (

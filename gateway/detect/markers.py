@@ -65,8 +65,8 @@ class Markers:
             return []
         if text.origin == "filename" and "_" in text.text:  # "Sekretessbelagd_utredning.pdf"
             text = Text(text.text.replace("_", " "), text.location, text.origin, text.ocr)
-        found = islice(r.PREFILTER.finditer(text.text), MAX_ANCHORS)
-        anchors = [(m.start(), m.group().lower()) for m in found]
+        found = islice(r.ANCHORS.find_matches_as_indexes(text.text), MAX_ANCHORS)
+        anchors = [(start, r.ANCHOR_WORDS[i].lower()) for i, start, _ in found]
         if not anchors:
             return []
         scorer = Scorer(text, bool(ctx.identifier_spans()))

@@ -44,3 +44,11 @@ def test_gate_literals_look_past_lookbehinds_anchors_and_optional_groups() -> No
     assert gate_literals(r"(?:^|\n)\s*(?:svar|fråga)\s?:") == ["svar", "fråga"]
     assert gate_literals(r"(?:^|\n)[ \t]*[0-2]?[0-9][.:]") == []
     assert gate_literals(r"(?:a|bb)x") == []  # a one-letter option cannot gate
+
+
+def test_marker_anchor_dfa_finds_what_the_trie_regex_finds() -> None:
+    text = ("Sekretessbelagd enligt OSL 26:1. SKYDDAD identitet, Unntatt offentlighet jf. offl. § 13, "
+            "U.off. Konfidentiellt; taushetsbelagt, KVARSKRIVEN, fortrolig adresse, oslo, §§ 3")
+    regex = [(m.start(), m.group()) for m in rules.PREFILTER.finditer(text)]
+    dfa = [(s, rules.ANCHOR_WORDS[i]) for i, s, _ in rules.ANCHORS.find_matches_as_indexes(text)]
+    assert dfa == regex and len(dfa) >= 10
