@@ -35,11 +35,27 @@ _WARMUP = (
 _warm = False
 
 
+def _redacted_logging() -> None:
+    """Workers log warnings to stderr like the parent, through the same identity-number redaction."""
+    import logging
+
+    from gateway.redact import install
+
+    root = logging.getLogger()
+    if not root.handlers:
+        handler = logging.StreamHandler()
+        handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s[worker]: %(message)s"))
+        root.addHandler(handler)
+        root.setLevel(logging.WARNING)
+    install(*root.handlers)
+
+
 def serve(inbox: Connection, conn: Connection, memory: int, preload: tuple[str, ...]) -> None:
     """Worker main loop: limit memory, import, then scan tasks until told to stop."""
     # Ctrl-C reaches the whole foreground group: the parent finishes in-flight scans, then stops us. SIGTERM
     # keeps its default (multiprocessing's exit handler terminates and joins leftover workers).
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    _redacted_logging()
     try:
         _limit_memory(memory)
         for name in preload:

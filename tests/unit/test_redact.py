@@ -1,6 +1,7 @@
 """Log lines never carry a valid identity number, whatever code logged it."""
 
 import logging
+from pathlib import Path
 
 import pytest
 
@@ -43,3 +44,22 @@ def test_filter_masks_message_args_and_traceback(caplog: pytest.LogCaptureFixtur
     text = "\n".join(records)
     assert "19121212-1212" not in text and "191212121212" not in text
     assert "1912****-**12" in text and "ValueError" in text
+
+
+def test_scan_workers_log_through_the_redaction_too(tmp_path: Path) -> None:
+    import subprocess
+    import sys
+
+    (tmp_path / "noisy.py").write_text(
+        "import logging\nlogging.getLogger('dlp.test').warning('parser saw %s', '19121212-1212')\n")
+    script = tmp_path / "run.py"
+    script.write_text(
+        "import asyncio\nfrom gateway.extract.pool import ScanPool\nfrom gateway.scan import ScanSettings\n"
+        "async def main():\n"
+        f"    p = ScanPool(workers=1, preload=({str(tmp_path / 'noisy.py')!r},))\n"
+        "    await p.start()\n    await p.scan(b'Subject: x\\r\\n\\r\\nhej\\r\\n', ScanSettings())\n"
+        "    await p.close()\n"
+        "if __name__ == '__main__':\n    asyncio.run(main())\n")
+    proc = subprocess.run([sys.executable, str(script)], capture_output=True, timeout=120)
+    assert proc.returncode == 0, proc.stderr
+    assert b"parser saw 1912****-**12" in proc.stderr and b"19121212-1212" not in proc.stderr
