@@ -45,6 +45,7 @@ _ANCHOR_STEMS = (
     "ushet",  # taushetsplikt, taushetsbelagt
     "yttelse",  # adressebeskyttelse
     "kjerme",  # skjermet adresse
+    "eiepli",  # teieplikt, teiepliktige (nynorsk)
 )
 # Not anchors, by measurement: T/H/2 start too many words and dates ("Tack", "Hej", "2026-03-14"); teieplikt,
 # hemlig and "SFS 2009:400" are found in the windows of other anchors (they rarely stand alone in a marking).
@@ -268,6 +269,7 @@ FAMILIES: dict[str, tuple[str, ...]] = {
     "fortrolig": ("strengt fortrolig", "fortrolig adresse", "fortrolig", "kode 6/7"),
     "yttelse": ("adressebeskyttelse",),
     "kjerme": ("skjermet adresse",),
+    "eiepli": ("teieplikt",),
     "u.off": ("unntatt offentlighet", *_NO_REFS),
     "§": _NO_REFS,  # "Jf. offl. § 13" alone; OSL references with § have their own anchors
     "extra": (

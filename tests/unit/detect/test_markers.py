@@ -750,3 +750,15 @@ def test_negated_or_released_markings_are_not_findings(text: str) -> None:
 
 def test_release_with_restrictions_is_still_a_marking() -> None:
     assert _findings("Journalen är sekretessprövad och lämnas ut med förbehåll enligt 10 kap. 14 § OSL.")
+
+
+def test_nynorsk_teieplikt_marking_alone_is_found_but_a_general_duty_is_not() -> None:
+    from gateway.model import Location, TextChunk
+    from gateway.scan import detect_chunks
+
+    def conf(text: str) -> float:
+        found, below = detect_chunks([TextChunk(Location(("body[text/plain]",)), "body", text)])
+        return max((f.confidence for f in found + below if f.detector == "markers"), default=0.0)
+
+    assert conf("Vedlagt er teiepliktige opplysningar om jenta, som avtalt i går.") >= 0.7
+    assert conf("Alle tilsette har teieplikt etter forvaltningslova.") < 0.7
