@@ -308,37 +308,18 @@ def _label_hit(cfg: LabelConfig, fields: dict[str, str], span: tuple[int, int]) 
             evidence=(*evidence, "label:mapped"),
         )
     sample = f"label:{name}" if name else f"label:{guid[:8]}…"
+
+    def hit(confidence: float, why: str) -> Hit:
+        return Hit("labels", Category.CONFIDENTIAL, span, confidence, kind="label", sample=sample,
+                   evidence=(*evidence, why))
+
     if _content_bits(fields.get("contentbits", "")) & cfg.encrypted_bit:
-        return Hit(
-            "labels",
-            Category.CONFIDENTIAL,
-            span,
-            cfg.confidence,
-            kind="label",
-            sample=sample,
-            evidence=(*evidence, "label:encrypted"),
-        )
+        return hit(cfg.confidence, "label:encrypted")
     if name and cfg.sensitive.search(name):
-        return Hit(
-            "labels",
-            Category.CONFIDENTIAL,
-            span,
-            cfg.confidence,
-            kind="label",
-            sample=sample,
-            evidence=(*evidence, "label:name"),
-        )
+        return hit(cfg.confidence, "label:name")
     if name and cfg.public.search(name):
         return None
-    return Hit(
-        "labels",
-        Category.CONFIDENTIAL,
-        span,
-        cfg.unknown_confidence,
-        kind="label",
-        sample=sample,
-        evidence=(*evidence, "label:unmapped"),
-    )
+    return hit(cfg.unknown_confidence, "label:unmapped")
 
 
 def _sensitivity(text: Text, cfg: LabelConfig) -> Iterator[Hit]:
