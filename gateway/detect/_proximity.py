@@ -66,25 +66,46 @@ _SIGN_OFF_KEYS = ("hälsning", "mvh", "hilsen", "helsing", "regards")  # str.fin
 SIGNATURE_MAX = 300  # a signature block ends at a blank line or after this many characters
 
 
-def in_signature(lower: str, pos: int) -> bool:
-    """True when ``pos`` lies in a signature block: after a sign-off line, before the next blank line.
+def signature_zones(lower: str) -> list[tuple[int, int]]:
+    """``(after, last)`` position ranges of signature blocks: after a sign-off line, to the next blank line.
 
-    Only the ``SIGNATURE_MAX`` characters before ``pos`` are read, and only for lexicon matches, so mail
-    without health words pays nothing."""
-    lo = max(0, pos - SIGNATURE_MAX)
+    A position ``p`` lies in a block when ``after < p <= last``. One pass of ``str.find`` per sign-off key over
+    the chunk (C speed), run only for chunks with a lexicon candidate; then each match is a bisect."""
+    zones: list[tuple[int, int]] = []
     for key in _SIGN_OFF_KEYS:
-        i = lower.rfind(key, lo, pos)
-        if i < 0:
-            continue
-        line_start = lower.rfind("\n", 0, i) + 1
-        line_end = lower.find("\n", i, pos)
-        if line_end < 0 or lower[line_start:line_end].strip(" \t,!.") not in SIGN_OFF_LINES:
-            continue
-        start = line_end
-        while start < pos and lower[start] in " \t\n" and start - line_end < 8:
-            start += 1
-        if lower.find("\n\n", start, pos) < 0:
+        i = lower.find(key)
+        while i >= 0:
+            zone = _zone(lower, i)
+            if zone is not None:
+                zones.append(zone)
+            i = lower.find(key, i + len(key))
+    return sorted(zones)
+
+
+def _zone(lower: str, i: int) -> tuple[int, int] | None:
+    """The block a sign-off key at ``i`` opens, if its line is a sign-off line: at most ``SIGNATURE_MAX``
+    characters from the key, ending at the first blank line after the line's own end."""
+    line_start = lower.rfind("\n", 0, i) + 1
+    line_end = lower.find("\n", i)
+    if line_end < 0 or lower[line_start:line_end].strip(" \t,!.") not in SIGN_OFF_LINES:
+        return None
+    start = line_end
+    while start < len(lower) and lower[start] in " \t\n" and start - line_end < 8:
+        start += 1
+    last = i + SIGNATURE_MAX
+    blank = lower.find("\n\n", start)
+    if blank >= 0:
+        last = min(last, blank + 1)
+    return (line_end, last) if last > line_end else None
+
+
+def in_signature(lower: str, pos: int, zones: Sequence[tuple[int, int]] | None = None) -> bool:
+    """True when ``pos`` lies in a signature block (see ``signature_zones``; pass them when asking often)."""
+    for after, last in signature_zones(lower) if zones is None else zones:
+        if after < pos <= last:
             return True
+        if after >= pos:
+            break
     return False
 
 
@@ -112,8 +133,10 @@ class _Scorer:
         self.people = PersonIndex(text.text, text.lower, [m for m in matches if m.entry.kind == "person"],
                                   filename=self.filename)
         kept = sorted((m for m in matches if m.entry.kind != "person"), key=lambda m: m.start)
-        if text.origin == "body":
-            kept = [m for m in kept if not in_signature(text.lower, m.start)]
+        if text.origin == "body" and kept:
+            zones = signature_zones(text.lower)
+            if zones:
+                kept = [m for m in kept if not in_signature(text.lower, m.start, zones)]
         self.matches = kept
         self.starts = [m.start for m in self.matches]
         self._markers: dict[int, Marker | None] = {}

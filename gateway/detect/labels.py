@@ -30,9 +30,11 @@ a timeout over the raw and (when base64, at most 64 KiB) decoded value, and a ti
 from __future__ import annotations
 
 import base64
+import functools
 import binascii
 import logging
 import re
+import time
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -208,20 +210,37 @@ def load_config(path: Path, base: LabelConfig | None = None) -> LabelConfig:
 
 
 _CACHE: dict[tuple[str, float], LabelConfig] = {}
+_RECHECK_SECONDS = 2.0  # how stale a file's mtime may be: a stat per chunk cost more than the detector
+_STAT: dict[str, tuple[float, float]] = {}  # path -> (checked at, mtime)
 
 
 def config_for(settings: Mapping[str, Any]) -> LabelConfig:
     """The bundled mapping overlaid with the policy's operator file (``file:``); cached by path and mtime."""
-    bundled = _cached(bundled_labels_file(), None)
+    bundled = _cached(_bundled_file(), None)
     extra = settings.get("file")
     return _cached(Path(str(extra)), bundled) if extra else bundled
 
 
-def _cached(path: Path, base: LabelConfig | None) -> LabelConfig:
+@functools.lru_cache(maxsize=1)
+def _bundled_file() -> Path:
+    return bundled_labels_file()
+
+
+def _mtime(path: Path) -> float:
+    now = time.monotonic()
+    seen = _STAT.get(str(path))
+    if seen is not None and now - seen[0] < _RECHECK_SECONDS:
+        return seen[1]
     try:
-        key = (str(path), path.stat().st_mtime)
+        mtime = path.stat().st_mtime
     except OSError:
-        key = (str(path), -1.0)
+        mtime = -1.0
+    _STAT[str(path)] = (now, mtime)
+    return mtime
+
+
+def _cached(path: Path, base: LabelConfig | None) -> LabelConfig:
+    key = (str(path), _mtime(path))
     if key not in _CACHE:
         try:
             _CACHE[key] = load_config(path, base)

@@ -166,7 +166,7 @@ class ScanPool:
         on_restart: Callable[[str], None] | None = None,
         grace: float = GRACE_SECONDS,
     ) -> None:
-        self.size = max(1, workers or _cores())
+        self.size = max(1, workers or usable_cores())
         self.limits = limits or Limits()
         self.max_tasks = max(1, max_tasks_per_worker)
         self.preload = tuple(preload)
@@ -531,7 +531,8 @@ class ScanPool:
         return self._loop
 
 
-def _cores() -> int:
+def usable_cores() -> int:
+    """CPUs this process may run on (its affinity mask), at least one."""
     try:
         return len(os.sched_getaffinity(0))
     except (AttributeError, OSError):
