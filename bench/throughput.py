@@ -39,6 +39,8 @@ from aiosmtpd.smtp import SMTP
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from smtp_harness import Sink, send_all  # noqa: E402  (bench/ is on sys.path when run as a script)
+
 from gateway.config import GatewayConfig, RouteSpec  # noqa: E402
 from gateway.deliver.smtp import SmtpRoute  # noqa: E402
 from gateway.envelope import build_message  # noqa: E402
@@ -107,6 +109,9 @@ def make_mix(n: int, seed: int = 7, mix: str = "office") -> list[tuple[str, byte
             m.add_attachment(_pdf(rng, sensitive), maintype="application", subtype="pdf", filename="rapport.pdf")
         out.append((kind + ("+pnr" if sensitive else ""), m.as_bytes().replace(b"\n", b"\r\n")))
     return out
+
+
+Driver = Callable[[int, list[tuple[str, bytes]], int], tuple[float, list[float], int]]
 
 
 class LoopThread:
@@ -187,18 +192,19 @@ def drive(port: int, msgs: list[tuple[str, bytes]], concurrency: int) -> tuple[f
     return time.perf_counter() - t0, latencies, failures[0]
 
 
-def run_relay(lt: LoopThread, sink_port: int, msgs: list[tuple[str, bytes]], conc: int) -> tuple[float, list[float], int]:
+def run_relay(lt: LoopThread, sink_port: int, msgs: list[tuple[str, bytes]], conc: int,
+              driver: Driver) -> tuple[float, list[float], int]:
     route = SmtpRoute("next_hop", "127.0.0.1", sink_port, tls="none", concurrency=16, helo="bench")
     server = lt.call(_server(BareRelay(route)))
     try:
-        return drive(server.sockets[0].getsockname()[1], msgs, conc)
+        return driver(server.sockets[0].getsockname()[1], msgs, conc)
     finally:
         server.close()
         lt.call(route.close())
 
 
 def run_gateway(lt: LoopThread, sink_port: int, msgs: list[tuple[str, bytes]], conc: int, tmp: Path,
-                warm: list[tuple[str, bytes]]) -> tuple[float, list[float], int]:
+                warm: list[tuple[str, bytes]], driver: Driver) -> tuple[float, list[float], int]:
     hop = RouteSpec("smtp", "127.0.0.1", sink_port, "none")
     cfg = GatewayConfig(listen_port=0, next_hop=hop, secure_route=hop, metrics_listen=None, quarantine_dir=tmp / "q",
                         internal_domains=("kommun.example.se",), hostname="bench", max_inflight=64)
@@ -210,8 +216,8 @@ def run_gateway(lt: LoopThread, sink_port: int, msgs: list[tuple[str, bytes]], c
 
     gw: Gateway = lt.call(start())
     try:
-        drive(gw.port, warm, min(conc, len(warm)))  # warm the workers (imports, forkserver)
-        return drive(gw.port, msgs, conc)
+        driver(gw.port, warm, min(conc, len(warm)))  # warm the workers (imports, forkserver)
+        return driver(gw.port, msgs, conc)
     finally:
         lt.call(gw.stop())
 
@@ -251,7 +257,7 @@ def _child(kind: str, sink_port: int, tmp: str, conn: Any) -> None:
 
 
 def run_in_process(kind: str, sink_port: int, msgs: list[tuple[str, bytes]], conc: int, tmp: Path,
-                   warm: list[tuple[str, bytes]]) -> tuple[float, list[float], int]:
+                   warm: list[tuple[str, bytes]], driver: Driver) -> tuple[float, list[float], int]:
     import multiprocessing
 
     ctx = multiprocessing.get_context("spawn")
@@ -260,15 +266,18 @@ def run_in_process(kind: str, sink_port: int, msgs: list[tuple[str, bytes]], con
     proc.start()
     try:
         port = parent.recv()
-        drive(port, warm, min(conc, len(warm)))
+        driver(port, warm, min(conc, len(warm)))
         parent.send("start")
-        result = drive(port, msgs, conc)
+        h0 = time.process_time()
+        result = driver(port, msgs, conc)
+        harness = time.process_time() - h0
     finally:
         parent.send("stop")
     stats = parent.recv()
     proc.join(60)
     scan = f", scan wall {stats['scan_s'] / stats['scans'] * 1000:.1f} ms/msg (worker pool)" if stats["scans"] else ""
-    print(f"  {kind:8s} server main-process CPU {stats['cpu'] / len(msgs) * 1000:.2f} ms/msg{scan}", flush=True)
+    print(f"  {kind:8s} server main-process CPU {stats['cpu'] / len(msgs) * 1000:.2f} ms/msg{scan}; "
+          f"harness (clients + sink) CPU {harness / len(msgs) * 1000:.2f} ms/msg", flush=True)
     return result
 
 
@@ -292,6 +301,9 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--in-process", action="store_true",
                     help="run the server under test in the harness process (default: its own process)")
     ap.add_argument("--quick", action="store_true", help="120 messages, 1 round")
+    ap.add_argument("--harness", choices=["light", "smtplib"], default="light",
+                    help="light: asyncio clients and sink in one loop (default, bench/smtp_harness.py); "
+                         "smtplib: smtplib client threads and an aiosmtpd sink")
     args = ap.parse_args(argv)
     if args.quick:
         args.messages, args.rounds = 120, 1
@@ -305,9 +317,20 @@ def main(argv: list[str] | None = None) -> int:
     print(f"mix {args.mix}: {args.messages} messages, mean {size:.1f} KiB, {dict(sorted(kinds.items()))} "
           f"(generated in {time.perf_counter() - t0:.1f} s)", flush=True)
     sink_loop, srv_loop = LoopThread(), LoopThread()
-    sink = SinkHandler()
-    sink_server = sink_loop.call(_server(sink))
-    sink_port = sink_server.sockets[0].getsockname()[1]
+    sink: SinkHandler | Sink
+    driver: Driver
+    if args.harness == "light":
+        sink = Sink()
+        sink_port = sink_loop.call(sink.start())
+        sink_server: Any = sink
+
+        def driver(port: int, batch: list[tuple[str, bytes]], conc: int) -> tuple[float, list[float], int]:
+            return sink_loop.call(send_all(port, [raw for _, raw in batch], conc), timeout=600)  # type: ignore[no-any-return]
+    else:
+        sink = SinkHandler()
+        sink_server = sink_loop.call(_server(sink))
+        sink_port = sink_server.sockets[0].getsockname()[1]
+        driver = drive
     ratios: list[float] = []
     rows: list[tuple[dict[str, float], dict[str, float]]] = []
     try:
@@ -315,11 +338,11 @@ def main(argv: list[str] | None = None) -> int:
             for rnd in range(args.rounds):
                 print(f"round {rnd + 1}:", flush=True)
                 if args.in_process:
-                    r_res = run_relay(srv_loop, sink_port, msgs, args.concurrency)
-                    g_res = run_gateway(srv_loop, sink_port, msgs, args.concurrency, Path(tmp), warm)
+                    r_res = run_relay(srv_loop, sink_port, msgs, args.concurrency, driver)
+                    g_res = run_gateway(srv_loop, sink_port, msgs, args.concurrency, Path(tmp), warm, driver)
                 else:
-                    r_res = run_in_process("relay", sink_port, msgs, args.concurrency, Path(tmp), warm)
-                    g_res = run_in_process("gateway", sink_port, msgs, args.concurrency, Path(tmp), warm)
+                    r_res = run_in_process("relay", sink_port, msgs, args.concurrency, Path(tmp), warm, driver)
+                    g_res = run_in_process("gateway", sink_port, msgs, args.concurrency, Path(tmp), warm, driver)
                 relay = summary("relay", r_res, len(msgs))
                 gateway = summary("gateway", g_res, len(msgs))
                 ratios.append(gateway["rate"] / relay["rate"])

@@ -30,8 +30,8 @@ a timeout over the raw and (when base64, at most 64 KiB) decoded value, and a ti
 from __future__ import annotations
 
 import base64
-import functools
 import binascii
+import functools
 import logging
 import re
 import time

@@ -1,4 +1,4 @@
-"""server.read_data: the same message and the same end of data as aiosmtpd's per-line DATA loop (smuggling)."""
+"""gateway.session: the DATA reader (same message and end of data as aiosmtpd's per-line loop) and envelope paths."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import random
 
 import pytest
 
-from gateway.server import read_data
+from gateway.session import read_data
 
 NEXT = b"QUIT\r\n"  # what the client sends after the end of data: must stay unread
 
@@ -92,3 +92,49 @@ def test_random_streams_match_the_reference() -> None:
         want, used = _reference(stream, 40)
         got, rest = asyncio.run(_read(stream, 40, rng.choice([1, 2, 5, 1000])))
         assert (got, rest) == (want, stream[used:]), stream
+
+
+# --- envelope paths: the fast <local@domain> parse gives aiosmtpd's result ---------------------------------
+
+_PATHS = [
+    "<>", "<> SIZE=10", "<a@b>", "<a@b> BODY=8BITMIME", "<a@b>  SIZE=100 RET=FULL", "<a@b>\tSIZE=1",
+    "<a@b> SIZE=1 ", "<a.b+c@d.e>", "<@route:a@b>", "<a@[1.2.3.4]>", "<a..b@c>", "<.a@b>", "<a.@b>", "<a@b.>",
+    "<a@-b>", "<A@B.SE>", "<a@b>x", "<a b@c>", "<kalle@kommun.example.se>", "<åsa@kommun.se>", "<a@b..c>",
+    "<a@b> ", "<a@>", "<@b>", '<"a b"@c>', "<a@b> (comment) SIZE=1", "<a(b)@c>", "<a@b>>", "<<a@b>", "a@b",
+    " <a@b>", "<a@b> NOTIFY=SUCCESS,FAILURE ORCPT=rfc822;a@b", "<o'brien@example.org>", "<a=b@c.d>",
+]
+
+
+def _sessions() -> tuple[object, object]:
+    from aiosmtpd.smtp import SMTP
+
+    from gateway.session import GatewaySMTP
+
+    class _Host:
+        cfg = None
+        stopping = False
+        connections: set[object] = set()
+
+    return SMTP(object()), GatewaySMTP(object(), _Host())  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize("path", _PATHS)
+def test_fast_path_parse_equals_aiosmtpd(path: str) -> None:
+    stock, ours = _sessions()
+    assert ours._getaddr(path) == stock._getaddr(path)  # type: ignore[attr-defined]
+
+
+def test_generated_paths_parse_as_aiosmtpd_does() -> None:
+    rng = random.Random(5)
+    alphabet = "ab.@<>-_+ \t=\"()[]:;,'åZ9"
+    stock, ours = _sessions()
+    checked = 0
+    for _ in range(20000):
+        text = "<" + "".join(rng.choice(alphabet) for _ in range(rng.randint(1, 14)))
+        try:
+            expected = stock._getaddr(text)  # type: ignore[attr-defined]
+        except Exception:  # noqa: BLE001 - aiosmtpd's own parser fails on some junk; ours must not be used then
+            continue
+        assert ours._getaddr(text) == expected, text  # type: ignore[attr-defined]
+        checked += 1
+    assert checked > 15000
