@@ -2,10 +2,13 @@
 
 Used by the embedded default (``./var/outbound``, ``./var/secure``) and by ``maildir:PATH`` routes. The
 250 is only given after the rename and the directory fsync, so a crash leaves either nothing in ``new/``
-(the client retries) or the whole message; stale ``tmp/`` files are swept at start.
+(the client retries) or the whole message; stale ``tmp/`` files are swept at start. One file per message
+keeps its envelope the way Postfix's Maildir delivery does: ``Return-Path: <sender>`` and one
+``Delivered-To:`` line per recipient are prepended; the message bytes follow unchanged.
 
-Security: file names are ours (time, random token, host tag), never taken from the message; the bytes are
-exactly the scanned bytes. Disk full or an unwritable directory is ``451 4.3.0``, never a 5xx.
+Security: file names are ours (time, random token, host tag), never taken from the message; the message
+bytes are exactly the scanned bytes, and the envelope lines hold addresses validated at MAIL/RCPT (a CR,
+LF or NUL is refused again here). Disk full or an unwritable directory is ``451 4.3.0``, never a 5xx.
 """
 
 from __future__ import annotations
@@ -78,6 +81,14 @@ def sweep_tmp(root: Path, older_than: float = STALE_TMP_SECONDS) -> int:
     return count
 
 
+def envelope_lines(mail_from: str, rcpts: Sequence[str]) -> bytes:
+    """``Return-Path: <sender>`` and one ``Delivered-To: rcpt`` per recipient, CRLF-terminated."""
+    if any(c in addr for addr in (mail_from, *rcpts) for c in "\r\n\0"):
+        raise ValueError("envelope address contains CR, LF or NUL")
+    lines = [f"Return-Path: <{mail_from}>"] + [f"Delivered-To: {r}" for r in rcpts]
+    return ("\r\n".join(lines) + "\r\n").encode("utf-8")
+
+
 class MaildirRoute:
     """``maildir:PATH``: one file per message, whatever the number of recipients."""
 
@@ -95,9 +106,10 @@ class MaildirRoute:
         return name
 
     async def send(self, msg: Message, rcpts: Sequence[str], deadline: float) -> Mapping[str, Reply]:
-        """Store ``msg.raw``; 250 for every recipient only after the fsync'ed rename."""
+        """Store the envelope lines and ``msg.raw``; 250 for every recipient only after the fsync'ed rename."""
         try:
-            await asyncio.get_running_loop().run_in_executor(self._pool, self.store, msg.raw)
+            data = envelope_lines(msg.mail_from, rcpts) + msg.raw
+            await asyncio.get_running_loop().run_in_executor(self._pool, self.store, data)
         except OSError:
             return same_reply(rcpts, STORE_FAILED)
         return same_reply(rcpts, Reply(250, "2.0.0", "Ok"))

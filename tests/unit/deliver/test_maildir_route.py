@@ -7,6 +7,8 @@ import os
 import time
 from pathlib import Path
 
+import pytest
+
 from gateway.deliver.maildir import MaildirRoute, sweep_tmp, unique_name
 from gateway.envelope import build_message
 
@@ -22,7 +24,8 @@ def test_store_lands_in_new_and_nothing_in_tmp(tmp_path: Path) -> None:
 
     assert asyncio.run(go()) == {"b@gmail.com": 250, "c@gmail.com": 250}
     files = list((tmp_path / "md" / "new").iterdir())
-    assert len(files) == 1 and files[0].read_bytes() == msg.raw
+    envelope = b"Return-Path: <a@kommun.example.se>\r\nDelivered-To: b@gmail.com\r\nDelivered-To: c@gmail.com\r\n"
+    assert len(files) == 1 and files[0].read_bytes() == envelope + msg.raw  # envelope lines, then the bytes as sent
     assert list((tmp_path / "md" / "tmp").iterdir()) == []
     assert oct(files[0].stat().st_mode & 0o777) == "0o600"
 
@@ -55,3 +58,14 @@ def test_sweep_removes_only_stale_tmp_files(tmp_path: Path) -> None:
 def test_unique_names_are_safe_and_distinct() -> None:
     names = {unique_name() for _ in range(200)}
     assert len(names) == 200 and all("/" not in n and ".." not in n for n in names)
+
+
+def test_envelope_lines_refuse_line_breaks(tmp_path: Path) -> None:
+    from gateway.deliver.maildir import envelope_lines
+
+    assert envelope_lines("", ["x@y.se"]) == b"Return-Path: <>\r\nDelivered-To: x@y.se\r\n"
+    for bad in ("a@b.se\r\nBcc: evil@x.se", "a@b.se\n", "a\0@b.se"):
+        with pytest.raises(ValueError):
+            envelope_lines(bad, ["x@y.se"])
+        with pytest.raises(ValueError):
+            envelope_lines("a@b.se", [bad])
