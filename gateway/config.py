@@ -16,6 +16,7 @@ Keys (all optional; defaults in brackets)::
     max_inflight [32]  data_size_limit [50 MiB + 64 KiB]  max_recipients [1000]  relay_concurrency [16]
     scan_deadline [30]  relay_deadline [120]  timeout [300, > the two]  shutdown_grace [60]  workers [2 x cores]
     policy_poll [2 s; 0 = SIGHUP only]
+    command_call_limit: N | off (or 0) [100 on a non-loopback SMTP listener (standalone), else off]
     tls: {cert: FILE, key: FILE} (STARTTLS)   security_mailbox: ADDR   bare_newline: normalize | reject
     notify_from: ADDR [null sender]  notify_header_from: "Name <addr>"  hostname: NAME
     limits: {<gateway.extract.base.Limits field>: value}   audit: {recipient_addresses: false}
@@ -100,6 +101,7 @@ class GatewayConfig:
     https_ca: Path | None = None  # CA bundle for an https:// secure route
     relay_concurrency: int = 16
     workers: int | None = None
+    command_call_limit: int | None = None  # None: automatic (see ``call_limits``); 0: off
     tls_cert: Path | None = None
     tls_key: Path | None = None
     security_mailbox: str | None = None
@@ -126,6 +128,7 @@ _SIMPLE = {
     "shutdown_grace",
     "relay_concurrency",
     "workers",
+    "command_call_limit",
     "security_mailbox",
     "notify_from",
     "notify_header_from",
@@ -245,6 +248,12 @@ def _convert(key: str, value: Any) -> Mapping[str, Any]:
         return {"https_token_file": Path(value["token_file"]) if value.get("token_file") else None,
                 "https_token_env": str(value["token_env"]) if value.get("token_env") else None,
                 "https_ca": Path(value["ca"]) if value.get("ca") else None}
+    if key == "command_call_limit":
+        if value is False or value == "off" or (isinstance(value, int) and value == 0):  # YAML reads off as False
+            return {key: 0}
+        if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+            raise ValueError("must be a positive integer or off")
+        return {key: value}
     if key == "audit":
         if not isinstance(value, dict) or set(value) - {"recipient_addresses"}:
             raise ValueError("audit takes only recipient_addresses")
@@ -326,6 +335,25 @@ def _limits(value: Any) -> Limits:
     if unknown:
         raise ValueError(f"unknown limit {sorted(unknown)[0]!r}")
     return Limits(**value)
+
+
+DEFAULT_CALL_LIMIT = 100
+# Bounded by what they carry (max_recipients, data_size_limit): a connection cached by the sending MTA may
+# deliver many messages, and a budget on these would answer 421 mid-stream (aiosmtpd never resets it).
+_UNLIMITED_COMMANDS = ("MAIL", "RCPT", "DATA")
+
+
+def call_limits(cfg: GatewayConfig) -> dict[str, int] | None:
+    """aiosmtpd's ``command_call_limit`` for this listener, or None for none (design §4).
+
+    Off behind Postfix (LMTP, or SMTP on loopback: Postfix caches connections); on for a standalone smart
+    host (SMTP on another address): each other command (NOOP, RSET, HELO, VRFY, an unknown one ...) may be
+    sent ``command_call_limit`` times per connection, then ``421`` and the connection is closed.
+    """
+    n = cfg.command_call_limit
+    if n == 0 or (n is None and (cfg.protocol == "lmtp" or _loopback(cfg.listen_host))):
+        return None
+    return {"*": n or DEFAULT_CALL_LIMIT, **dict.fromkeys(_UNLIMITED_COMMANDS, 2**31)}
 
 
 def _loopback(host: str) -> bool:

@@ -27,7 +27,7 @@ from typing import Any
 
 from gateway import redact
 from gateway.actor import Actor
-from gateway.config import ConfigError, GatewayConfig, load
+from gateway.config import ConfigError, GatewayConfig, call_limits, load
 from gateway.deliver import notify
 from gateway.deliver.base import Route
 from gateway.deliver.routes import make_route
@@ -162,6 +162,7 @@ class Gateway:
             ident="dlp-gateway ESMTP",
             timeout=self.cfg.timeout,
             tls_context=self._tls(),
+            command_call_limit=call_limits(self.cfg),
             loop=asyncio.get_running_loop(),
         )
 

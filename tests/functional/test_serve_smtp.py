@@ -226,6 +226,22 @@ def test_too_many_recipients_is_452(gateway: Any) -> None:
         assert (code, text[:5]) == (452, b"4.5.3")
 
 
+def test_command_call_limit_closes_a_looping_client_but_never_counts_messages(gateway: Any, sinks: Any,
+                                                                               h: Any) -> None:
+    nxt = sinks()
+    gw = gateway(next_hop=nxt.url(), command_call_limit=3)
+    with smtplib.SMTP("127.0.0.1", gw.port, timeout=10) as s:
+        s.ehlo()
+        for _ in range(5):  # MAIL, RCPT and DATA carry mail: a cached connection may send many messages
+            assert s.sendmail("kalle@kommun.example.se", ["anna@gmail.com"], h.mail()) == {}
+        assert [s.noop()[0] for _ in range(3)] == [250, 250, 250]
+        code, text = s.noop()
+        assert code == 421 and b"too many" in text
+        with pytest.raises(smtplib.SMTPServerDisconnected):
+            s.noop()
+    assert len(nxt.received) == 5
+
+
 def test_bad_address_syntax_is_refused(gateway: Any) -> None:
     gw = gateway()
     with smtplib.SMTP("127.0.0.1", gw.port, timeout=10) as s:

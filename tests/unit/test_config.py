@@ -59,6 +59,7 @@ def test_full_config_file(tmp_path: Path) -> None:
         ("listen: [unclosed\n", ": invalid YAML"),
         ("next_hop: https://x.example/\n", "next_hop must be smtp:// or maildir:"),
         ("listen: 0.0.0.0:25\n", "needs allowed_clients (never an open relay)"),
+        ("command_call_limit: -1\n", ":1: command_call_limit: must be a positive integer or off"),
     ],
 )
 def test_bad_config_reports_file_and_line(tmp_path: Path, text: str, expected: str) -> None:
@@ -112,3 +113,19 @@ def test_ocr_lengthens_the_timeout_chain_and_scan_clock_fits_the_deadline(tmp_pa
         load(f)
     f.write_text("scan_deadline: 10\nrelay_deadline: 20\ntimeout: 60\n")
     assert scan_limits(load(f)).message_seconds == 10.0
+
+
+def test_command_call_limit_is_on_only_for_a_standalone_smtp_listener(tmp_path: Path) -> None:
+    from gateway.config import DEFAULT_CALL_LIMIT, call_limits
+
+    assert call_limits(GatewayConfig()) is None  # loopback: behind Postfix, which caches connections
+    assert call_limits(GatewayConfig(protocol="lmtp", listen_host="10.0.0.5")) is None
+    standalone = call_limits(GatewayConfig(listen_host="10.0.0.5"))
+    assert standalone is not None and standalone["*"] == DEFAULT_CALL_LIMIT
+    assert min(standalone[c] for c in ("MAIL", "RCPT", "DATA")) >= 2**31  # mail itself is never budgeted
+    f = tmp_path / "c.yaml"
+    f.write_text("listen: 10.0.0.5:25\nallowed_clients: [10.0.0.0/8]\ncommand_call_limit: off\n")
+    assert call_limits(load(f)) is None
+    f.write_text("command_call_limit: 7\n")
+    limits = call_limits(load(f))
+    assert limits is not None and limits["*"] == 7
