@@ -24,6 +24,7 @@ from email.utils import unquote
 from io import BytesIO
 
 from gateway.mime.charset import codec_for, decode_header_value, lenient_b64decode, robust_decode
+from gateway.mime.fastparse import parse_multipart
 
 log = logging.getLogger(__name__)
 _FOLD = re.compile(r"\r?\n(?=[ \t])")
@@ -214,7 +215,7 @@ def count(msg: Message) -> int:
 
 def parse(raw: bytes) -> Message | None:
     try:
-        return _single_part(raw) or BytesParser(policy=policy.compat32).parsebytes(raw)
+        return _single_part(raw) or parse_multipart(raw) or BytesParser(policy=policy.compat32).parsebytes(raw)
     except Exception:  # noqa: BLE001 - including RecursionError: the caller scans the raw text
         log.debug("email parser failed", exc_info=True)
         return None
