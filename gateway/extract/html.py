@@ -3,6 +3,8 @@
 selectolax (Lexbor) parses; script and style are dropped; a newline follows every block element, a tab every
 table cell, and inline elements are joined with ``""`` so ``<b>19811218</b>-9876`` stays one number
 (``separator="\\n"`` would split it). Hidden text (``display:none``) is kept on purpose: it is still sent.
+So is what a reader never sees but the recipient still gets: comments (``<!-- … -->``) and the text of
+``alt``, ``title``, ``aria-label``, ``placeholder`` and ``value`` attributes, one per line after the text.
 If selectolax fails, a stdlib ``html.parser`` fallback gives the same shape of text, slower.
 
 Security: the markup is hostile. Nothing is fetched or executed; entities are decoded by the parser; the
@@ -30,6 +32,8 @@ _CELLS = frozenset({"td", "th"})
 _BLOCK_CSS = ",".join(sorted(_BLOCKS))
 _CELL_CSS = ",".join(sorted(_CELLS))
 _BLANKS = re.compile(r"\n[ \t\r\f\v]*(?:\n[ \t\r\f\v]*){2,}")
+_TEXT_ATTRS = ("alt", "title", "aria-label", "placeholder", "value")
+_TEXT_ATTR_CSS = ",".join(f"[{a}]" for a in _TEXT_ATTRS)
 
 log = logging.getLogger(__name__)
 
@@ -39,19 +43,29 @@ def html_to_text(html: str) -> str:
     if not html.strip():
         return ""
     try:
-        text = _lexbor(html)
+        text, attrs = _lexbor(html)
     except Exception:  # noqa: BLE001 - fall back to the stdlib parser on any selectolax failure
         log.debug("selectolax failed; using html.parser", exc_info=True)
-        text = _stdlib(html)
+        text, attrs = _stdlib(html)  # attrs: attribute texts and authored comments
+    hidden = [h for h in attrs if h.strip()]
+    if hidden:
+        text += "\n\n" + "\n".join(" ".join(h.split()) for h in hidden)
     return _BLANKS.sub("\n\n", text).strip()
 
 
-def _lexbor(html: str) -> str:
+def _authored(comment: str | None) -> bool:
+    """A comment someone wrote, not Outlook's conditional markup (``[if gte mso 9]><xml>…``)."""
+    head = (comment or "").lstrip()[:8].lower()
+    return bool(head) and not head.startswith(("[if", "[endif", "<![endif"))
+
+
+def _lexbor(html: str) -> tuple[str, list[str]]:
     from selectolax.lexbor import LexborHTMLParser
 
     tree = LexborHTMLParser(html.replace("\x00", "\ufffd"))
     for node in tree.css(_DROP):
         node.decompose()
+    hidden = [v for node in tree.css(_TEXT_ATTR_CSS) for a in _TEXT_ATTRS if (v := node.attributes.get(a))]
     for node in tree.css(_BLOCK_CSS):
         node.insert_after("\n")
     for node in tree.css(_CELL_CSS):
@@ -60,8 +74,11 @@ def _lexbor(html: str) -> str:
         node.replace_with("\n")
     root = tree.root
     if root is None:
-        return ""
-    return str(root.text(deep=True, separator=""))
+        return "", hidden
+    # comments outside script/style (those are raw text to the parser, and were dropped with them)
+    hidden.extend(str(n.comment_content) for n in root.traverse(include_text=False)
+                  if n.tag == "-comment" and _authored(n.comment_content))
+    return str(root.text(deep=True, separator="")), hidden
 
 
 class _TextParser(HTMLParser):
@@ -70,9 +87,12 @@ class _TextParser(HTMLParser):
     def __init__(self) -> None:
         super().__init__(convert_charrefs=True)
         self.out: list[str] = []
+        self.attrs: list[str] = []
         self.skip = 0
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if not self.skip:
+            self.attrs.extend(v for k, v in attrs if k in _TEXT_ATTRS and v)
         if tag in ("script", "style", "template"):
             self.skip += 1
         elif tag == "br":
@@ -90,15 +110,19 @@ class _TextParser(HTMLParser):
         if not self.skip:
             self.out.append(data)
 
+    def handle_comment(self, data: str) -> None:
+        if not self.skip and _authored(data):
+            self.attrs.append(data)
 
-def _stdlib(html: str) -> str:
+
+def _stdlib(html: str) -> tuple[str, list[str]]:
     parser = _TextParser()
     try:
         parser.feed(html)
         parser.close()
     except Exception:  # noqa: BLE001 - keep whatever was collected before the failure
         log.debug("html.parser failed", exc_info=True)
-    return "".join(parser.out)
+    return "".join(parser.out), parser.attrs
 
 
 def charset_of(declared_type: str) -> str | None:

@@ -32,6 +32,25 @@ def convert(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> 
     return html_to_text
 
 
+def test_comments_and_attribute_texts_are_scanned_too(convert: object) -> None:
+    html = ("<p>Hej<!-- elev 19121212-1212 --></p><img src=x.png alt='Kalle   Svensson'>"
+            "<a href='#' title='sekretess'>l</a><input value='v1' placeholder='ph'>"
+            "<!--[if gte mso 9]><xml><o:AllowPNG/></xml><![endif]-->"
+            "<style><!-- p.MsoNormal {margin:0} --></style><script><!-- var x = 1; --></script>")
+    text = html_to_text(html)
+    visible, _, hidden = text.partition("\n\n")
+    assert visible == "Hej\nl"  # what a reader sees stays first and unchanged
+    lines = hidden.split("\n")
+    for expected in ("elev 19121212-1212", "Kalle Svensson", "sekretess", "v1", "ph"):
+        assert any(expected in line for line in lines), (expected, lines)
+    assert "AllowPNG" not in text and "MsoNormal" not in text and "var x" not in text
+
+
+def test_unclosed_comment_is_bounded(convert: object) -> None:
+    text = html_to_text("<p>a</p><!-- 19121212-1212 " + "x " * 10000)
+    assert text.startswith("a") and len(text) < 30000
+
+
 def test_outlook_html(convert: object) -> None:
     text = html_to_text(OUTLOOK)
     assert "Elevens personnummer: 19121212-1212" in text
