@@ -83,6 +83,13 @@ def test_first_names_curated_and_common_words_left_out() -> None:
     assert len(names) >= 300
 
 
+@pytest.mark.parametrize("name", ["Abdirahman", "Kjersti", "Zeynep", "Jukka", "Agnieszka", "Dragan"])
+def test_more_common_first_names_mark_a_person(name: str) -> None:
+    assert name.lower() in first_names()
+    marker = _marker(f"{name} har fått diagnosen diabetes och behöver stöd.", "diabetes")
+    assert marker == ("person:name", STRONG)
+
+
 def test_marker_window_is_bounded() -> None:
     text = "Eleven kom i tid. " + "Vi pratade om schemat och lunchen. " * 20 + "Läkarintyg krävs."
     assert _marker(text, "läkarintyg") is None
