@@ -8,6 +8,7 @@ from __future__ import annotations
 import os
 import re
 import smtplib
+import time
 from email import message_from_bytes
 from email.message import EmailMessage
 from typing import Any
@@ -117,6 +118,33 @@ def test_next_hop_down_is_451_and_nothing_is_lost(gateway: Any, h: Any) -> None:
     err = data_error(gw.port, "kalle@kommun.example.se", ["anna@gmail.com"], h.mail())
     assert (err.smtp_code, err.smtp_error[:5]) == (451, b"4.4.1")
     assert gw.metric("dlp_delivery_failures_total", route="next_hop") == 1
+
+
+def test_a_retry_after_the_next_hop_recovers_delivers_exactly_once(gateway: Any, sinks: Any, h: Any) -> None:
+    nxt = sinks(fail_at={"DATA": "451 4.3.0 queue full"})
+    gw = gateway(next_hop=nxt.url())
+    original = h.mail()
+    err = data_error(gw.port, "kalle@kommun.example.se", ["anna@gmail.com"], original)
+    assert err.smtp_code == 451 and nxt.received == []  # the sending MTA keeps the message and retries
+    nxt.handler.fail_at.clear()
+    assert send(gw.port, "kalle@kommun.example.se", ["anna@gmail.com"], original) == {}
+    assert len(nxt.received) == 1 and h.strip_trace(nxt.received[0].data)[1] == original
+
+
+def test_a_retry_after_the_secure_route_recovers_reroutes_once_and_notifies_once(gateway: Any, sinks: Any,
+                                                                                  h: Any) -> None:
+    nxt, sec = sinks(), sinks(fail_at={"DATA": "421 4.3.2 shutting down"})
+    gw = gateway(next_hop=nxt.url(), secure_route=sec.url())
+    original = h.sensitive()
+    err = data_error(gw.port, "kalle@kommun.example.se", ["anna@gmail.com"], original)
+    assert err.smtp_code == 451 and sec.received == [] and nxt.received == []  # no notice for a retried message
+    sec.handler.fail_at.clear()
+    assert send(gw.port, "kalle@kommun.example.se", ["anna@gmail.com"], original) == {}
+    assert [r.rcpts for r in sec.received] == [["anna@gmail.com"]]
+    assert h.strip_trace(sec.received[0].data)[1] == original
+    assert h.wait_until(lambda: len(nxt.received) >= 1)
+    time.sleep(0.3)  # a notice for the refused attempt would have arrived by now too
+    assert [r.rcpts for r in nxt.received] == [["kalle@kommun.example.se"]]  # the sender's notice, once
 
 
 def test_secure_route_down_makes_whole_smtp_message_451(gateway: Any, sinks: Any, h: Any) -> None:
