@@ -111,6 +111,7 @@ def make_mix(n: int, seed: int = 7, mix: str = "office") -> list[tuple[str, byte
     return out
 
 
+WORKERS: list[int | None] = [None]  # --workers (None: the gateway's default, two per core)
 Driver = Callable[[int, list[tuple[str, bytes]], int], tuple[float, list[float], int]]
 
 
@@ -207,7 +208,8 @@ def run_gateway(lt: LoopThread, sink_port: int, msgs: list[tuple[str, bytes]], c
                 warm: list[tuple[str, bytes]], driver: Driver) -> tuple[float, list[float], int]:
     hop = RouteSpec("smtp", "127.0.0.1", sink_port, "none")
     cfg = GatewayConfig(listen_port=0, next_hop=hop, secure_route=hop, metrics_listen=None, quarantine_dir=tmp / "q",
-                        internal_domains=("kommun.example.se",), hostname="bench", max_inflight=64)
+                        internal_domains=("kommun.example.se",), hostname="bench", max_inflight=64,
+                        workers=WORKERS[0])
 
     async def start() -> Gateway:
         gw = Gateway(cfg, start_metrics=False)
@@ -222,7 +224,7 @@ def run_gateway(lt: LoopThread, sink_port: int, msgs: list[tuple[str, bytes]], c
         lt.call(gw.stop())
 
 
-def _child(kind: str, sink_port: int, tmp: str, conn: Any) -> None:
+def _child(kind: str, sink_port: int, tmp: str, conn: Any, workers: int | None = None) -> None:
     """Run the server under test in its own process (like a real deployment: the MTA is another process)."""
 
     async def main() -> None:
@@ -234,7 +236,7 @@ def _child(kind: str, sink_port: int, tmp: str, conn: Any) -> None:
         else:
             cfg = GatewayConfig(listen_port=0, next_hop=hop, secure_route=hop, metrics_listen=None,
                                 quarantine_dir=Path(tmp) / "q", internal_domains=("kommun.example.se",),
-                                hostname="bench", max_inflight=64)
+                                hostname="bench", max_inflight=64, workers=workers)
             gw = Gateway(cfg, start_metrics=False)
             await gw.start()
             port = gw.port
@@ -262,7 +264,7 @@ def run_in_process(kind: str, sink_port: int, msgs: list[tuple[str, bytes]], con
 
     ctx = multiprocessing.get_context("spawn")
     parent, child = ctx.Pipe()
-    proc = ctx.Process(target=_child, args=(kind, sink_port, str(tmp), child))
+    proc = ctx.Process(target=_child, args=(kind, sink_port, str(tmp), child, WORKERS[0]))
     proc.start()
     try:
         port = parent.recv()
@@ -301,12 +303,14 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--in-process", action="store_true",
                     help="run the server under test in the harness process (default: its own process)")
     ap.add_argument("--quick", action="store_true", help="120 messages, 1 round")
+    ap.add_argument("--workers", type=int, default=None, help="scan workers (default: the gateway's, 2 per core)")
     ap.add_argument("--harness", choices=["light", "smtplib"], default="light",
                     help="light: asyncio clients and sink in one loop (default, bench/smtp_harness.py); "
                          "smtplib: smtplib client threads and an aiosmtpd sink")
     args = ap.parse_args(argv)
     if args.quick:
         args.messages, args.rounds = 120, 1
+    WORKERS[0] = args.workers
     t0 = time.perf_counter()
     msgs = make_mix(args.messages, mix=args.mix)
     warm = make_mix(20, seed=99, mix=args.mix)

@@ -14,7 +14,7 @@ Keys (all optional; defaults in brackets)::
     policy_dir: DIR [bundled policies/]       internal_domains / partner_domains: [DOMAIN, ...]
     allowed_clients: [CIDR, ...] [loopback; required for a non-loopback listen]
     max_inflight [32]  data_size_limit [50 MiB + 64 KiB]  max_recipients [1000]  relay_concurrency [16]
-    scan_deadline [30]  relay_deadline [120]  timeout [300, > the two]  shutdown_grace [60]  workers [2 x cores]
+    scan_deadline [30]  relay_deadline [120]  timeout [300, > the two]  shutdown_grace [60]  workers [cores]
     policy_poll [2 s; 0 = SIGHUP only]
     command_call_limit: N | off (or 0) [100 on a non-loopback SMTP listener (standalone), else off]
     tls: {cert: FILE, key: FILE} (STARTTLS)   security_mailbox: ADDR   bare_newline: normalize | reject
