@@ -11,6 +11,11 @@ lexicon match is scored by what surrounds it:
 | weak marker only (first person ``jag är``)                       | 0.60 | 0.40 |
 | nothing                                                          | 0.50 | 0.40 |
 
+A social-services case term (concept group ``socialcare``: orosanmälan, barnavårdsutredning, placerad i
+familjehem, "far illa", "utsatt för våld" ...) next to a strong person marker scores 0.75 although it is M:
+such a case about a named or otherwise identified person is secret under OSL 26 kap. whatever else is said,
+while the same words without a person (how to make an orosanmälan) stay below the threshold.
+
 For special categories, three or more concept groups within 150 characters read as a list of grounds
 (discrimination policy prose) and score 0.4 unless an identity number is near. Each distinct weak (W) concept
 nearby adds 0.05 (at most 0.10) to a score of at least 0.60 resting on more than a weak marker; W terms never
@@ -48,6 +53,7 @@ SERVICE_WORDS = (
     "retningslinj", "nätverk", "nettverk", "teamet", "konferens", "konferanse", "vaccin", "vaksin",
 )
 SUBJECT_LABELS = frozenset({"subject", "header[subject]"})  # location names of Subject chunks
+CASE_GROUPS = frozenset({"socialcare"})  # M groups reported next to a strong person marker alone
 MAX_TRIES = 8  # scored occurrences per concept and chunk (bounds work on dense medical documents)
 _BASE = {  # (weight, evidence) -> confidence
     ("S", "id"): 0.95, ("S", "strong"): 0.85, ("S", "multi"): 0.75, ("S", "weak"): 0.6, ("S", "none"): 0.5,
@@ -214,6 +220,9 @@ class _Scorer:
                 if len(strong) >= 2 and (kind == "weak" and self.names_condition(strong)
                                          or kind == "strong" and weight == "M"):
                     kind = "multi"
+                elif kind == "strong" and weight == "M" and m.entry.group in CASE_GROUPS:
+                    kind = "multi"  # a social-services case about an identified person
+                    evidence.append("lex:case-about-person")
         conf = _BASE[(weight, kind)]
         if conf >= 0.6 and weak and kind != "weak":
             conf = min(0.95, conf + 0.05 * min(2, len(weak)))

@@ -126,6 +126,12 @@ _NAME_BY = regex.compile(r"(?:\b(?:berättar|säger|menar|forteller|sier|mener)|
                          r"\bav|\bby|\bskriven av|\bskrevet av|\butfärdad av|psykiatern|psykologen|läkaren|"
                          r"doktor|dr\.|överläkare|professor|forskaren|föreläsaren|författaren|legen|forfatter)\s*$")
 _NAME_END = regex.compile(r"[ \t]*(?:[,!.:;\n]|$)")
+# "Lärare: Per Holm", "Handläggare: Anna Ek": a staff role labelling the name (invitations, case headers)
+_STAFF_LABEL = regex.compile(
+    r"\b(?:lärare|föreläsare|kursledare|handläggare|ansvarig|kontaktperson|kontakt|samordnare|arrangör|"
+    r"moderator|talare|rektor|kurator|skolsköterska|sjuksköterska|socialsekreterare|chef|enhetschef|"
+    r"utbildare|lærer|foreleser|kursleder|saksbehandler|kontaktlærer|rådgiver|ansvarlig)[ \t]*:[ \t]*$"
+)
 _NAME_AFTER = regex.compile(
     r"\s+(?:skrev|skreiv|wrote|schrieb)\b|"  # a quote attribution: "Anna Berg skrev 3 mars 2024 kl. 09:12:"
     r"\s*(?:[,;(\n|\t–-]\s*)+(?:\p{Lu}{1,3}\)|[\w]+-?(?:specialist|chef|ansvarig|samordnare|handläggare|konsulent|"
@@ -295,7 +301,7 @@ def _name_marker(text: str, a: int, b: int) -> bool:
             before = text[max(0, m.start() - 40):m.start()].lower()
             end = m.end()
             greeted = pattern is _NAME_PAIR and _NAME_BEFORE.search(before) and _NAME_END.match(text, end)
-            if greeted or _NAME_AFTER.match(text, end) or _NAME_BY.search(before):
+            if greeted or _NAME_AFTER.match(text, end) or _NAME_BY.search(before) or _STAFF_LABEL.search(before):
                 continue
             if pattern is _NAME_PAIR and _NAME_EXPERT.match(text, end):
                 continue

@@ -141,3 +141,30 @@ def test_abuse_vocabulary_in_courses_is_not_a_finding(text: str) -> None:
 def test_religious_fasting_in_other_inflections() -> None:
     assert _findings("Hej, Ebba kommer att fasta under ramadan och behöver inte äta lunch. /pappa")
     assert _findings("Eleven Aisha Ali skal faste under ramadan i år.")
+
+
+@pytest.mark.parametrize("text", [
+    "Hej! Vi har gjort en orosanmälan gällande Emma i klass 3B. Mvh Lena",
+    "Pelle Andersson är placerad i familjehem sedan mars och byter skola.",
+    "Kalle Svensson har en pågående barnavårdsutredning hos socialtjänsten.",
+    "Vår elev Sara är utsatt för våld i hemmet enligt skolkuratorn.",
+    "Mamman har beviljats försörjningsstöd för april, beslutet bifogas.",
+    "Brukeren Ola har søkt sosialhjelp og venter på vedtak.",
+])
+def test_one_social_services_term_about_an_identified_person_is_reported(text: str) -> None:
+    found = _findings(text)
+    assert found and found[0].confidence >= 0.75 and "lex:case-about-person" in found[0].evidence, found
+
+
+@pytest.mark.parametrize("text", [
+    "Om du misstänker att ett barn far illa ska du göra en orosanmälan till socialtjänsten.",
+    "Vi har fått in 45 orosanmälningar under våren, en ökning mot förra året.",
+    "Om eleven far illa är all personal skyldig att göra en orosanmälan.",
+    "Anna Svensson, socialsekreterare, håller en utbildning om orosanmälan på torsdag.",
+    "Kontakta Lena Berg om du har frågor om hur en orosanmälan görs.",
+    "Hej Kalle! Här är rutinen för orosanmälan som vi pratade om. Mvh Lena",
+    "Välkommen till kursen Barn som far illa. Anmäl dig senast 3 maj. Lärare: Per Holm",
+    "Information om försörjningsstöd och ekonomiskt bistånd finns på kommunens webbplats.",
+])
+def test_social_services_terms_without_a_person_stay_below_the_threshold(text: str) -> None:
+    assert _findings(text) == []
