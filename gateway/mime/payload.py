@@ -236,7 +236,7 @@ def _single_part(raw: bytes) -> Message | None:
     crlf = head.count(b"\r\n")
     if head.count(b"\r") != crlf or head.count(b"\n") != crlf:
         return None
-    msg = BytesParser(policy=policy.compat32).parsebytes(head)
+    msg = BytesParser(policy=policy.compat32).parsebytes(head, headersonly=True)  # no multipart pass: we decide
     if msg.defects or msg.get_payload() != "" or msg.get_content_maintype() in ("multipart", "message"):
         return None
     msg.set_payload(raw[end + 4 :].decode("ascii", "surrogateescape"))
