@@ -18,8 +18,10 @@ unknown and we still answer 451 (a duplicate beats a loss).
 Security: aiosmtplib normalises line endings and dot-stuffs the data, and refuses control characters in
 commands (addresses were validated at RCPT too). Remote reply text is never copied into our replies. DSN
 (RET/ENVID/NOTIFY/ORCPT), 8BITMIME and SMTPUTF8 are carried on; when the next hop lacks 8BITMIME or SMTPUTF8
-and the message really needs it (non-ASCII bytes or addresses) we tempfail rather than downgrade. STARTTLS
-(``tls: opportunistic | required``) verifies the certificate and the host name.
+and the message really needs it (non-ASCII bytes or addresses) we tempfail rather than downgrade. STARTTLS:
+``tls=required`` (use it for a secure route reached directly) insists on it and verifies the certificate and the
+host name; ``opportunistic`` (the default, Postfix's ``may``) encrypts whenever the next hop offers it and
+verifies only when a ``ca=`` file is given; ``none`` never starts TLS.
 """
 
 from __future__ import annotations
@@ -162,6 +164,11 @@ class SmtpRoute:
             return
         if self._tls_context is None:
             self._tls_context = ssl.create_default_context(cafile=self.ca_file)
+            if self.tls == "opportunistic" and not self.ca_file:
+                # Postfix's "may": encrypt whenever offered, but an internal relay's self-signed certificate must
+                # not tempfail every message; "required" (or a CA file) verifies the certificate and host name
+                self._tls_context.check_hostname = False
+                self._tls_context.verify_mode = ssl.CERT_NONE
         try:
             await smtp.starttls(server_hostname=self.host, tls_context=self._tls_context)
         except aiosmtplib.SMTPResponseException as exc:

@@ -69,5 +69,16 @@ def test_route_with_required_tls_verifies_and_delivers(gateway: Any, loop_thread
         with pytest.raises(smtplib.SMTPDataError) as exc, smtplib.SMTP("127.0.0.1", bad.port, timeout=30) as s:
             s.sendmail("kalle@kommun.example.se", ["anna@gmail.com"], h.sensitive())
         assert exc.value.smtp_code == 451 and len(got) == 1
+        # opportunistic (Postfix's "may"): encrypted, the self-signed certificate accepted
+        maybe = gateway(secure_route=f"smtp://localhost:{port}?tls=opportunistic")
+        with smtplib.SMTP("127.0.0.1", maybe.port, timeout=30) as s:
+            assert s.sendmail("kalle@kommun.example.se", ["anna@gmail.com"], h.sensitive()) == {}
+        assert len(got) == 2 and got[1] != b"PLAINTEXT"
+        # opportunistic with a CA file verifies: the self-signed certificate is not signed by the system CAs
+        system_cas = ssl.get_default_verify_paths().cafile or "/etc/ssl/certs/ca-certificates.crt"
+        wrong = gateway(secure_route=f"smtp://localhost:{port}?tls=opportunistic&ca={system_cas}")
+        with pytest.raises(smtplib.SMTPDataError) as exc, smtplib.SMTP("127.0.0.1", wrong.port, timeout=30) as s:
+            s.sendmail("kalle@kommun.example.se", ["anna@gmail.com"], h.sensitive())
+        assert exc.value.smtp_code == 451 and len(got) == 2
     finally:
         loop_thread.close_server(srv)
