@@ -41,6 +41,9 @@ _DSN_RCPT = ("NOTIFY=", "ORCPT=")
 NO_TLS = Reply(451, "4.7.5", "Next hop does not offer TLS, please try again later")
 NO_8BIT = Reply(451, "4.6.0", "Next hop cannot carry 8-bit or UTF-8 mail, please try again later")
 OK = Reply(250, "2.0.0", "Ok")
+# Above this, a transaction runs on a private event loop in a thread: aiosmtplib prepares DATA (line endings,
+# dot-stuffing) with two regex passes on the loop, ~10 ms per MB, which would stall every other session.
+LARGE_MESSAGE = 1 << 20
 
 
 class _Fail(Exception):  # noqa: N818 - internal control flow
@@ -84,8 +87,10 @@ class SmtpRoute:
             return same_reply(rcpts, NEXT_HOP_TIMEOUT)
         replies: dict[str, Reply] = {}
         try:
-            async with asyncio.timeout(remaining(deadline)):
-                await self._transaction(msg, list(rcpts), replies)
+            if len(msg.raw) > LARGE_MESSAGE:
+                await asyncio.to_thread(asyncio.run, self._within(deadline, msg, list(rcpts), replies))
+            else:
+                await self._within(deadline, msg, list(rcpts), replies)
         except _Fail as fail:
             replies.update({r: fail.reply for r in rcpts if r not in replies})
         except TimeoutError:  # the deadline, or an operation timeout (aiosmtplib's is a TimeoutError too)
@@ -102,6 +107,10 @@ class SmtpRoute:
         """Nothing to stop: hand-offs run on the caller's event loop."""
 
     # --- one transaction ------------------------------------------------------------------------------
+
+    async def _within(self, deadline: float, msg: Message, rcpts: list[str], replies: dict[str, Reply]) -> None:
+        async with asyncio.timeout(remaining(deadline)):
+            await self._transaction(msg, rcpts, replies)
 
     async def _transaction(self, msg: Message, rcpts: list[str], replies: dict[str, Reply]) -> None:
         smtp = aiosmtplib.SMTP(hostname=self.host, port=self.port, timeout=self.op_timeout, start_tls=False,

@@ -153,3 +153,15 @@ def test_expired_deadline_is_451_4_4_2_without_connecting() -> None:
         return r.code, r.enhanced
 
     assert asyncio.run(go()) == (451, "4.4.2")
+
+
+def test_a_large_message_is_handed_off_from_a_thread_with_the_same_result() -> None:
+    from gateway.deliver.smtp import LARGE_MESSAGE
+
+    body = b"".join(b".line %07d of a large message\r\n" % i for i in range(LARGE_MESSAGE // 30 + 10))
+    raw = b"Subject: big\r\n\r\n" + body
+    assert len(raw) > LARGE_MESSAGE
+    replies, rec = asyncio.run(run(SMTP, raw, ["b@gmail.com", "c@gmail.com"]))
+    assert replies == {"b@gmail.com": (250, "2.0.0", "Ok"), "c@gmail.com": (250, "2.0.0", "Ok")}
+    [(_mopts, rcpts, _ropts, data)] = rec.got
+    assert rcpts == ["b@gmail.com", "c@gmail.com"] and data == raw  # dot-stuffed on the wire, unstuffed again
