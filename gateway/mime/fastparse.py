@@ -12,8 +12,9 @@ multipart's epilogue, the epilogue after the close boundary.
 Taken only when nothing unusual is present — every line ends in CRLF, every header block ends at a blank line
 and parses without defects, every multipart declares a boundary, uses 7bit/8bit/binary, opens with a boundary
 line and closes with its close boundary, no two boundary lines follow each other, no ``message/*`` part and no
-``multipart/digest`` (whose parts default to ``message/rfc822``). Anything else returns ``None`` and gets
-``email``'s full parse, defects and all. ``tests/unit/mime/test_fastparse.py`` compares both trees.
+``multipart/digest`` (whose parts default to ``message/rfc822``), at most ``MAX_PARTS`` parts and
+``MAX_DASH_LINES`` lines starting with ``--``. Anything else returns ``None`` and gets ``email``'s full parse,
+defects and all. ``tests/unit/mime/test_fastparse.py`` compares both trees.
 
 Security: linear in the input (one split, one regex match per line per nesting level; the nesting depth is
 already bounded by ``payload.bound``); never raises for any input.
@@ -30,6 +31,10 @@ from email.parser import Parser
 # feedparser's headerRE: a header line, a continuation line, or a Unix From line
 _HEADER_LINE = re.compile(r"(From |[\041-\071\073-\176]*:|[\t ])")
 _OK_MULTIPART_CTE = ("7bit", "8bit", "binary")
+# Beyond these, email's own parser is as fast or faster (each part here costs one header parse of ~20 µs; a
+# flood of "--" lines is tested one by one in Python): ordinary mail has a handful of each.
+MAX_PARTS = 100
+MAX_DASH_LINES = 1000
 
 
 class _Slow(Exception):  # noqa: N818 - control flow: this message needs the full parse
@@ -38,7 +43,8 @@ class _Slow(Exception):  # noqa: N818 - control flow: this message needs the ful
 
 def parse_multipart(raw: bytes) -> Message | None:
     """``BytesParser(policy=compat32).parsebytes(raw)`` for a clean multipart message; else ``None``."""
-    if b"\r\n--" not in raw or not raw.count(b"\r\n") == raw.count(b"\r") == raw.count(b"\n"):
+    dash_lines = raw.count(b"\r\n--")
+    if not dash_lines or dash_lines > MAX_DASH_LINES or not raw.count(b"\r\n") == raw.count(b"\r") == raw.count(b"\n"):
         return None
     try:
         return _Lines(raw.decode("ascii", "surrogateescape")).top()
@@ -57,6 +63,9 @@ class _Lines:
         self.n = len(self.lines)
         # only a line starting with "--" can be a boundary: bodies are skipped by bisecting these
         self.dashes = [i for i, line in enumerate(self.lines) if line[:2] == "--"]
+        if len(self.dashes) > MAX_DASH_LINES:
+            raise _Slow
+        self.parts = 0
 
     def join(self, a: int, b: int) -> str:
         """Lines ``a`` to ``b`` (exclusive) with their line endings, as feedparser sees them."""
@@ -127,6 +136,9 @@ class _Lines:
             k += 1
             if k < self.n and _boundary(self.lines[k], here):
                 raise _Slow  # repeated boundary lines: feedparser skips them; rare enough to leave to it
+            self.parts += 1
+            if self.parts > MAX_PARTS:
+                raise _Slow
             child, k = self._entity(k, stack)
             msg.attach(child)
             _strip_before_boundary(child)

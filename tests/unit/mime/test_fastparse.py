@@ -112,3 +112,16 @@ def test_generated_multiparts_match_or_decline() -> None:
         full = BytesParser(policy=policy.compat32).parsebytes(raw)
         assert _tree(fast) == _tree(full), raw
     assert taken > 100
+
+
+def test_floods_of_parts_or_dash_lines_are_left_to_email() -> None:
+    from gateway.mime.fastparse import MAX_DASH_LINES, MAX_PARTS
+
+    many_parts = B + b"\r\n" + b"".join(b"--b1\r\n\r\npart %d\r\n" % i for i in range(MAX_PARTS + 1)) + b"--b1--\r\n"
+    dashes = B + b"\r\n--b1\r\n\r\n" + b"--x\r\n" * (MAX_DASH_LINES + 1) + b"--b1--\r\n"
+    fewer = B + b"\r\n" + b"".join(b"--b1\r\n\r\npart %d\r\n" % i for i in range(MAX_PARTS)) + b"--b1--\r\n"
+    for raw in (many_parts, dashes):
+        assert parse_multipart(raw) is None
+        assert pl.parse(raw) is not None
+    fast = parse_multipart(fewer)
+    assert fast is not None and _tree(fast) == _tree(BytesParser(policy=policy.compat32).parsebytes(fewer))
