@@ -7,9 +7,10 @@ By default both mixes run, text first, and the end line compares each with the d
 office >= 0.5 of the relay). A mix is generated once: plain-text mail (2-20 KB), mail with a DOCX (python-docx) or a PDF (fpdf2,
 1-5 pages) attachment, and ~15 % sensitive (a Skatteverket test personnummer in the body or in the document),
 which the bundled policy reroutes to the secure route (plus a notice to the sender). Both servers forward to the
-same aiosmtpd sink through the same ``SmtpRoute`` code (smtplib in a bounded thread pool) before replying; the
-gateway adds parsing, extraction and detection in its worker pool (``ScanPool``), the policy, the trace header,
-notices, metrics and the audit line. Clients are ``smtplib`` threads, one connection each, sending back to back.
+same sink through the same ``SmtpRoute`` code (aiosmtplib on the event loop) before replying; the gateway adds
+parsing, extraction and detection in its worker pool (``ScanPool``), the policy, the trace header, notices,
+metrics and the audit line. Clients and sink are the light asyncio pair of ``bench/smtp_harness.py`` (one
+connection per client, sending back to back); ``--harness smtplib`` uses smtplib threads and an aiosmtpd sink.
 By default the server under test runs in its own process (as behind a real MTA) and reports its main-process CPU
 per message and the mean scan wall time; ``--in-process`` runs it in the harness process instead (one GIL for
 clients, sink and server, as in the design's first measurements). Rounds alternate relay / gateway so that
