@@ -4,8 +4,8 @@
                                          [--workers N] [--harness light|smtplib] [--in-process] [--quick]
 
 By default both mixes run, text first, and the end line compares each with the design's target (text >= 0.8,
-office >= 0.5 of the relay). A mix is generated once: plain-text mail (2-20 KB), mail with a DOCX (python-docx) or a PDF (fpdf2,
-1-5 pages) attachment, and ~15 % sensitive (a Skatteverket test personnummer in the body or in the document),
+office >= 0.5 of the relay). A mix is generated once: plain-text mail (2-20 KB), mail with a DOCX (python-docx)
+or a PDF (fpdf2, 1-5 pages) attachment, and ~15 % sensitive (a Skatteverket test personnummer in the body or in the document),
 which the bundled policy reroutes to the secure route (plus a notice to the sender). Both servers forward to the
 same sink through the same ``SmtpRoute`` code (aiosmtplib on the event loop) before replying; the gateway adds
 parsing, extraction and detection in its worker pool (``ScanPool``), the policy, the trace header, notices,
